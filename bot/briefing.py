@@ -1,0 +1,405 @@
+"""The facade: every command of the CLI, Slack and Discord goes through `Briefing`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot import corpus, search
+from bot.analysis import ANALYSIS_VERSION, analyse
+from bot.analysis.phrases import key_phrases
+from bot.errors import BriefbotError, UnknownDocument, UnknownTopic
+from bot.models import (
+    Brief,
+    Card,
+    Cited,
+    Document,
+    DocumentInfo,
+    Entity,
+    Fact,
+    IngestReport,
+    Quote,
+    QuoteHit,
+    QuoteList,
+    SearchHit,
+    Sentence,
+    Skipped,
+    Source,
+    TimelineEvent,
+    Topic,
+    TopicInfo,
+    TopicRef,
+)
+from bot.render import Renderer
+from bot.store import Database, DocumentStore, Passage
+from bot.summarise import Candidate, select
+from bot.topics import TopicBook, slugify
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+Progress = Callable[[int, int], None]
+
+_BATCH = 200  # documents per write transaction: large enough to be fast, small enough to stream
+_WORD = re.compile(r"\w+")
+
+
+def utc_now() -> dt.datetime:
+    """The real clock, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _cite(s: Sentence) -> Cited:
+    return Cited(s.text, s.doc_id, s.start, s.end)
+
+
+def _within(start: int, end: int, s: Sentence) -> bool:
+    return s.start <= start and end <= s.end
+
+
+class Briefing:
+    """Ingest documents; answer briefs, cards, quotes and searches from them."""
+
+    def __init__(
+        self,
+        db: Database,
+        topics: TopicBook,
+        renderer: Renderer,
+        *,
+        clock: Clock = utc_now,
+        max_file_bytes: int = corpus.DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.db = db
+        self.store = DocumentStore(db)
+        self.topic_book = topics
+        self.renderer = renderer
+        self.clock = clock
+        self.max_file_bytes = max_file_bytes
+
+    # -- corpus --------------------------------------------------------------------------
+
+    def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        """Read files and folders into the store; bad files are skipped with a reason."""
+        sources, skipped = corpus.find_sources(paths)
+        added: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        duplicates: list[tuple[str, str]] = []
+        pending: list[tuple[Document, str, bool]] = []
+        seen_hashes: dict[str, str] = {}
+
+        def flush() -> None:
+            now = self.clock().astimezone(dt.UTC).isoformat(timespec="microseconds")
+            with self.db.transaction() as tx:
+                for doc, digest, existed in pending:
+                    a = analyse(doc.text, doc.doc_id, doc.date)
+                    self.store.save(tx, doc, a, digest, now, ANALYSIS_VERSION)
+                    (updated if existed else added).append(doc.doc_id)
+            pending.clear()
+
+        for n, source in enumerate(sources, 1):
+            for item in corpus.read_source(source, self.max_file_bytes):
+                if isinstance(item, Skipped):
+                    skipped.append(item)
+                    continue
+                digest = corpus.content_hash(item.text)
+                state = self.store.state(item.doc_id)
+                if state is not None and state[0] == digest:
+                    unchanged.append(item.doc_id)
+                    continue
+                holder = seen_hashes.get(digest) or self.store.holder_of(digest)
+                if holder is not None and holder != item.doc_id:
+                    duplicates.append((item.doc_id, holder))
+                    continue
+                seen_hashes[digest] = item.doc_id
+                pending.append((item, digest, state is not None))
+                if len(pending) >= _BATCH:
+                    flush()
+            if progress is not None:
+                progress(n, len(sources))
+        if pending:
+            flush()
+        return IngestReport(
+            tuple(added), tuple(updated), tuple(unchanged), tuple(duplicates), tuple(skipped)
+        )
+
+    def documents(self) -> list[DocumentInfo]:
+        """What is stored, newest first."""
+        return self.store.listing()
+
+    def document(self, doc_id: str) -> Document:
+        """One stored document."""
+        doc = self.store.document(doc_id)
+        if doc is None:
+            raise UnknownDocument(doc_id)
+        return doc
+
+    def forget(self, doc_id: str) -> None:
+        """Remove a stored document."""
+        if not self.store.forget(doc_id):
+            raise UnknownDocument(doc_id)
+
+    def reindex(self, progress: Progress | None = None, *, everything: bool = False) -> int:
+        """Re-run the analysis on stored text (stale documents, or all); return how many."""
+        ids = self.store.doc_ids() if everything else self.store.stale(ANALYSIS_VERSION)
+        for n, doc_id in enumerate(ids, 1):
+            doc = self.store.document(doc_id)
+            if doc is None:
+                continue
+            with self.db.transaction() as tx:
+                a = analyse(doc.text, doc.doc_id, doc.date)
+                self.store.replace_analysis(tx, doc_id, a, ANALYSIS_VERSION)
+            if progress is not None:
+                progress(n, len(ids))
+        return len(ids)
+
+    # -- topics ---------------------------------------------------------------------------
+
+    def topics(self) -> list[TopicInfo]:
+        """Defined topics with how many documents match each."""
+        return [
+            TopicInfo(t.slug, t.title, self.store.matching_docs(search.topic_query(t)))
+            for t in self.topic_book.all()
+        ]
+
+    def suggest_topics(self, limit: int = 10) -> list[TopicInfo]:
+        """Candidate topics from the corpus' key phrases, not yet defined."""
+        defined = {t.slug for t in self.topic_book.all()}
+        out: list[TopicInfo] = []
+        for phrase, count in key_phrases(self.store.texts(), limit=limit * 2):
+            slug = slugify(phrase)
+            if slug not in defined:
+                out.append(TopicInfo(slug, phrase, count, defined=False))
+            if len(out) >= limit:
+                break
+        return out
+
+    def complete_topic(self, prefix: str, limit: int = 25) -> list[TopicRef]:
+        """Topics whose slug or title starts with (or contains) a prefix, for autocomplete."""
+        p = prefix.strip().lower()
+        scored = []
+        for t in self.topic_book.all():
+            hay = (t.slug, t.title.lower(), *(a.lower() for a in t.aliases))
+            if not p or any(h.startswith(p) for h in hay):
+                scored.append((0, t.slug, t))
+            elif any(p in h for h in hay):
+                scored.append((1, t.slug, t))
+        return [t.ref for _, _, t in sorted(scored)[:limit]]
+
+    def complete_speaker(self, prefix: str, limit: int = 25) -> list[str]:
+        """Quoted speakers matching a prefix of any of their names, most quoted first."""
+        p = prefix.strip().lower()
+        names = [s for s, _ in self.store.speakers()]
+        hits = [s for s in names if not p or any(w.startswith(p) for w in s.lower().split())]
+        hits += [s for s in names if p and p in s.lower() and s not in hits]
+        return hits[:limit]
+
+    def resolve(self, name: str) -> Topic:
+        """A defined topic, or a free-text query that finds something; else UnknownTopic."""
+        name = name.strip()
+        if not name:
+            raise BriefbotError("Name a topic, e.g. `golden-dome`, or type a few words to search.")
+        topic = self.topic_book.get(name)
+        if topic is not None:
+            return topic
+        query = Topic(slug=slugify(name), title=name, defined=False)
+        if self.store.matching_docs(search.topic_query(query)) == 0:
+            raise UnknownTopic(name, self.topic_book.closest(name))
+        return query
+
+    # -- answers --------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 10) -> list[SearchHit]:
+        """Passages ranked for a free-text query, with highlighted snippets."""
+        if not _WORD.search(query):
+            raise BriefbotError("Give a few words to search for.")
+        return search.search(self.store, query, limit)
+
+    def _passages(self, topic: Topic, since: dt.date | None = None) -> list[Passage]:
+        found = search.passages(
+            self.store, topic, limit=300, since=since.isoformat() if since else None
+        )
+        if not found:
+            when = f" since {since.isoformat()}" if since else ""
+            raise BriefbotError(f"Nothing about {topic.title!r}{when} in the documents yet.")
+        return found
+
+    def _pick(self, topic: Topic, found: list[Passage], k: int) -> list[Sentence]:
+        cands = [Candidate(p.sentence, p.title, p.doc_sentences, relevance=p.score) for p in found]
+        return [c.sentence for c in select(cands, topic.terms(), k)]
+
+    def _sources(self, doc_ids: Sequence[str]) -> tuple[Source, ...]:
+        known = self.store.sources(doc_ids)
+        return tuple(known[d] for d in dict.fromkeys(doc_ids) if d in known)
+
+    def _as_of(self, sources: Sequence[Source]) -> str:
+        dates = [s.date for s in sources if s.date]
+        return max(dates) if dates else self.clock().date().isoformat()
+
+    def _quotes(self, topic: Topic, found: list[Passage], limit: int) -> list[QuoteHit]:
+        """Quotes standing in a topic's passages, ranked by their passage's relevance."""
+        rank = {(p.sentence.doc_id, p.sentence.index): p for p in found}
+        hits: list[QuoteHit] = []
+        docs = list(dict.fromkeys(p.sentence.doc_id for p in found))
+        sources = self.store.sources(docs)
+        for q in self.store.quotes(docs):
+            s = self.store.sentence_at(q.doc_id, q.start)
+            if s is None or (q.doc_id, s.index) not in rank:
+                continue
+            hits.append(QuoteHit(q, _cite(s), sources[q.doc_id], rank[(q.doc_id, s.index)].score))
+        hits.sort(key=lambda h: (-h.score, h.quote.doc_id, h.quote.start))
+        return hits[:limit]
+
+    def brief(self, name: str, since: dt.date | None = None) -> Brief:
+        """A short cited briefing: TL;DR, key points, people, quote, figures, sources."""
+        topic = self.resolve(name)
+        found = self._passages(topic, since)
+        picked = self._pick(topic, found, 7)
+        tldr_n = 2 if len(picked) >= 6 and len(picked[0].text) < 140 else 1
+        tldr, points = picked[:tldr_n], picked[tldr_n : tldr_n + 5]
+        chosen = tldr + points
+        quotes = [h.quote for h in self._quotes(topic, found, 2)]
+        cited_docs = [s.doc_id for s in chosen] + [q.doc_id for q in quotes]
+        sources = self._sources(cited_docs)
+        docs = list(dict.fromkeys(p.sentence.doc_id for p in found))
+        facts = [
+            f
+            for f in self.store.facts(list(dict.fromkeys(cited_docs)))
+            if any(_within(f.start, f.end, s) for s in chosen if s.doc_id == f.doc_id)
+        ]
+        return Brief(
+            topic=topic.ref,
+            as_of=self._as_of(sources),
+            tldr=tuple(_cite(s) for s in tldr),
+            points=tuple(_cite(s) for s in points),
+            quotes=tuple(quotes),
+            entities=tuple(self._actors(docs, found)[:8]),
+            facts=tuple(facts[:8]),
+            sources=sources,
+        )
+
+    def _actors(self, docs: Sequence[str], found: list[Passage]) -> list[Entity]:
+        """Entities of a topic's documents, those named in its passages first."""
+        spans = {(p.sentence.doc_id, p.sentence.index): p.sentence for p in found}
+        by_doc: dict[str, list[Sentence]] = {}
+        for s in spans.values():
+            by_doc.setdefault(s.doc_id, []).append(s)
+
+        def in_passages(e: Entity) -> int:
+            return sum(
+                1
+                for m in e.mentions
+                if any(_within(m.start, m.end, s) for s in by_doc.get(m.doc_id, []))
+            )
+
+        entities = self.store.entities(list(docs))
+        return sorted(entities, key=lambda e: (-in_passages(e), -len(e.mentions), e.name))
+
+    def card(self, name: str) -> Card:
+        """A fact card: definition, actors, timeline, figures, sources, related topics."""
+        topic = self.resolve(name)
+        found = self._passages(topic)
+        docs = list(dict.fromkeys(p.sentence.doc_id for p in found))
+        in_found = {(p.sentence.doc_id, p.sentence.index) for p in found}
+        sentences = {(p.sentence.doc_id, p.sentence.index): p.sentence for p in found}
+        definition = self._pick(topic, found, 1)
+        timeline: list[TimelineEvent] = []
+        figures: list[Fact] = []
+        for f in self.store.facts(docs):
+            s = self.store.sentence_at(f.doc_id, f.start)
+            if s is None or (f.doc_id, s.index) not in in_found:
+                continue
+            if f.kind == "date":
+                timeline.append(TimelineEvent(f.value, f, _cite(sentences[(f.doc_id, s.index)])))
+            else:
+                figures.append(f)
+        timeline.sort(key=lambda e: e.date)
+        all_sources = self._sources(docs)
+        dates = sorted(s.date for s in all_sources if s.date)
+        seen = sorted(self.store.ingest_times(docs).values())
+        first = dates[0] if dates else (seen[0][:10] if seen else None)
+        last = dates[-1] if dates else (seen[-1][:10] if seen else None)
+        return Card(
+            topic=topic.ref,
+            as_of=self._as_of(all_sources),
+            definition=_cite(definition[0]) if definition else None,
+            actors=tuple(self._actors(docs, found)[:10]),
+            timeline=tuple(timeline[:10]),
+            figures=tuple(figures[:10]),
+            quotes=tuple(h.quote for h in self._quotes(topic, found, 3)),
+            source_count=len(docs),
+            first_seen=first,
+            last_seen=last,
+            related=tuple(self._related(topic, in_found)),
+            sources=all_sources[:10],
+        )
+
+    def _related(self, topic: Topic, in_found: set[tuple[str, int]]) -> list[TopicRef]:
+        """Other topics sharing passages with this one, most shared first."""
+        scored = []
+        for other in self.topic_book.all():
+            if other.slug == topic.slug:
+                continue
+            theirs = {
+                (p.sentence.doc_id, p.sentence.index)
+                for p in search.passages(self.store, other, limit=300)
+            }
+            shared = len(theirs & in_found)
+            if shared:
+                scored.append((-shared, other.slug, other.ref))
+        return [ref for _, _, ref in sorted(scored)[:5]]
+
+    def quotes(
+        self, topic: str | None = None, speaker: str | None = None, limit: int = 10
+    ) -> QuoteList:
+        """Direct quotations on a topic, by a speaker, or both; most relevant first."""
+        if not (topic and topic.strip()) and not (speaker and speaker.strip()):
+            raise BriefbotError("Name a topic or a speaker, e.g. `quotes golden-dome`.")
+        resolved = self.resolve(topic) if topic and topic.strip() else None
+        hits: list[QuoteHit]
+        if resolved is not None:
+            hits = self._quotes(resolved, self._passages(resolved), 1000)
+        else:
+            hits = self._all_quotes()
+        if speaker and speaker.strip():
+            hits = [h for h in hits if speaker_matches(speaker, h.quote)]
+            if not hits:
+                known = self.complete_speaker(speaker.split()[-1], 5) or [
+                    s for s, _ in self.store.speakers()[:5]
+                ]
+                hint = f" Quoted speakers include: {', '.join(known)}." if known else ""
+                raise BriefbotError(f"No quotes by {speaker!r}.{hint}")
+        return QuoteList(resolved.ref if resolved else None, speaker, tuple(hits[:limit]))
+
+    def _all_quotes(self) -> list[QuoteHit]:
+        quotes = self.store.quotes()
+        sources = self.store.sources(q.doc_id for q in quotes)
+        hits = []
+        for q in quotes:
+            s = self.store.sentence_at(q.doc_id, q.start)
+            if s is not None:
+                # Longer quotes say more; ranking without a topic favours them.
+                hits.append(QuoteHit(q, _cite(s), sources[q.doc_id], float(len(q.text))))
+        hits.sort(key=lambda h: (-h.score, h.quote.doc_id, h.quote.start))
+        return hits
+
+    def render(self, result: Brief | Card | QuoteList, fmt: str = "text") -> str:
+        """Render a result as text, markdown or json, with the topic's template overrides."""
+        overrides: tuple[tuple[str, str], ...] = ()
+        ref = result.topic
+        if ref is not None:
+            topic = self.topic_book.get(ref.slug)
+            overrides = topic.templates if topic else ()
+        return self.renderer.render(result, fmt, overrides)
+
+
+def speaker_matches(query: str, quote: Quote) -> bool:
+    """Whether a quote's speaker is the named person: full name, alias or surname."""
+    if not quote.speaker:
+        return False
+    want = [w.lower() for w in _WORD.findall(query)]
+    have = {w.lower() for w in _WORD.findall(quote.speaker)}
+    return bool(want) and all(w in have for w in want)

@@ -1,0 +1,6 @@
+"""Persistence: every SQL statement of briefbot lives in this package."""
+
+from bot.store.database import SCHEMA_VERSION, Database
+from bot.store.documents import DocumentStore, Passage
+
+__all__ = ["SCHEMA_VERSION", "Database", "DocumentStore", "Passage"]

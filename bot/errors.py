@@ -35,3 +35,15 @@ class ConfigError(BriefbotError):
 
 class SchemaError(BriefbotError):
     """The database was written by another version of briefbot."""
+
+
+class DeliveryError(Exception):
+    """A platform refused or failed a post; says whether and when to try again."""
+
+    def __init__(
+        self, reason: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        self.reason = reason
+        self.permanent = permanent  # channel gone, bot removed, missing permission
+        self.retry_after = retry_after  # seconds, from a 429's Retry-After
+        super().__init__(reason)

@@ -330,3 +330,37 @@ class IngestReport:
             "duplicates": [{"id": a, "duplicate_of": b} for a, b in self.duplicates],
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
         }
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    """What is new on one topic since a channel's last digest."""
+
+    topic: TopicRef
+    brief: Brief
+    new_documents: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A scheduled digest: one section per topic with something new (none: "nothing new")."""
+
+    title: str
+    since: str  # ISO 8601 UTC: covers documents ingested after this...
+    until: str  # ...and up to this
+    sections: tuple[DigestSection, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "since": self.since,
+            "until": self.until,
+            "sections": [
+                {
+                    "topic": s.topic.to_dict(),
+                    "brief": s.brief.to_dict(),
+                    "new_documents": s.new_documents,
+                }
+                for s in self.sections
+            ],
+        }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -15,27 +17,16 @@ from bot import __version__
 from bot.analysis.entities import extract_entities
 from bot.analysis.quotes import extract_quotes
 from bot.briefing import Briefing
-from bot.config import Settings, load_settings
+from bot.config import load_settings
 from bot.corpus import SkipFile, read_text
 from bot.errors import BriefbotError, UnknownTopic
-from bot.render import FORMATS, Renderer, to_json
-from bot.store import Database
+from bot.render import FORMATS, to_json
+from bot.service import build, serve
 from bot.summarise import summarize_text
-from bot.topics import TopicBook
 
 log = logging.getLogger("briefbot")
 
 EXIT_OK, EXIT_SKIPPED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
-
-
-def build(settings: Settings) -> Briefing:
-    """Wire the facade from settings: database, topics, templates."""
-    return Briefing(
-        Database(settings.db_path),
-        TopicBook(settings.briefs_dir),
-        Renderer(settings.templates_dir),
-        max_file_bytes=settings.max_file_bytes,
-    )
 
 
 class ProgressBar:
@@ -159,6 +150,14 @@ def _each_file(paths: Sequence[str], handle: Callable[[str, str], dict[str, obje
     return status
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config, args.db)
+    if args.port is not None:
+        settings = replace(settings, slack=replace(settings.slack, port=args.port))
+    asyncio.run(serve(settings, args.platforms))
+    return EXIT_OK
+
+
 def cmd_summarize(args: argparse.Namespace) -> int:
     if args.sentences < 1:
         raise BriefbotError("--sentences must be at least 1")
@@ -262,6 +261,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--sentences", type=int, default=3, help="sentences per summary (default 3)")
     p.set_defaults(run=None, standalone=cmd_summarize)
+    p = sub.add_parser("serve", help="run the bots whose credentials are set, with digests")
+    p.add_argument(
+        "platforms",
+        nargs="*",
+        metavar="PLATFORM",
+        help="slack and/or discord (default: every platform with credentials)",
+    )
+    p.add_argument("--port", type=int, help="HTTP port for Slack events (default 3000; PORT)")
+    p.set_defaults(run=None, standalone=cmd_serve)
     return top
 
 

@@ -31,7 +31,8 @@ def _is_abbreviation(chunk: str, punct_at: int, text: str, after: int) -> bool:
     """Whether the period at `punct_at` belongs to an abbreviation rather than ending a sentence."""
     if text[punct_at] != ".":
         return False
-    m = _WORD_BEFORE.search(chunk, 0, punct_at)
+    # Look back a short window only: searching from the start of the text is quadratic.
+    m = _WORD_BEFORE.search(chunk, max(0, punct_at - 40), punct_at)
     if not m:
         return False
     word = m.group(1)
@@ -91,6 +92,4 @@ def split_spans(text: str) -> list[tuple[int, int]]:
 
 def split_sentences(text: str, doc_id: str = "") -> list[Sentence]:
     """Split `text` into sentences with offsets: `text[s.start:s.end] == s.text`."""
-    return [
-        Sentence(doc_id, i, s, e, text[s:e]) for i, (s, e) in enumerate(split_spans(text))
-    ]
+    return [Sentence(doc_id, i, s, e, text[s:e]) for i, (s, e) in enumerate(split_spans(text))]

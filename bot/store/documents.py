@@ -6,9 +6,20 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from bot.analysis import Analysis
-from bot.models import Document, DocumentInfo, Entity, Fact, Mention, Quote, Sentence, Source
+from bot.models import (
+    Document,
+    DocumentInfo,
+    Entity,
+    EntityKind,
+    Fact,
+    Mention,
+    Quote,
+    Sentence,
+    Source,
+)
 from bot.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -308,7 +319,7 @@ class DocumentStore:
         for name, kind, doc_id, start, end in rows:
             grouped.setdefault((name, kind), []).append(Mention(doc_id, start, end))
         ranked = sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0][0]))
-        return [Entity(name, kind, tuple(ms)) for (name, kind), ms in ranked]
+        return [Entity(name, cast(EntityKind, kind), tuple(ms)) for (name, kind), ms in ranked]
 
     def facts(self, doc_ids: Sequence[str]) -> list[Fact]:
         """Dates and figures in these documents, in document order."""

@@ -15,6 +15,7 @@ from bot.errors import BriefbotError
 from bot.render import Renderer
 from bot.store import Database
 from bot.topics import TopicBook
+from bot.watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,10 @@ async def serve(
             await bot.start()  # a bad token raises BriefbotError with a clear message
             started.append(bot)
         log.info("serving %d platform(s)", len(started))
+        watcher = FolderWatcher(settings.document_paths, briefing.ingest)
+        tasks = [asyncio.create_task(watcher.run(stop), name="folder-watcher")]
         await stop.wait()
+        await asyncio.gather(*tasks, return_exceptions=True)
     finally:
         for bot in reversed(started):
             try:

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import BENCH_TOPICS, ROOT, build_db, require_data  # noqa: E402
+from corpus import BENCH_TOPICS, ROOT, build_db, require_data
 
-from bot.config import Settings  # noqa: E402
-from bot.service import build  # noqa: E402
+from bot.config import Settings
+from bot.service import build
 
 
 def percentile(values: list[float], q: float) -> float:

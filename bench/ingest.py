@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import ROOT, build_jsonl, require_data  # noqa: E402
+from corpus import ROOT, build_jsonl, require_data
 
 CHILD = """
 import sys, time

@@ -140,9 +140,7 @@ def test_reingest_is_idempotent_and_updates_in_place(empty_app: Briefing, tmp_pa
     assert "Second" in empty_app.document("note").text
 
 
-def test_identical_text_under_two_names_is_stored_once(
-    empty_app: Briefing, tmp_path: Path
-) -> None:
+def test_identical_text_under_two_names_is_stored_once(empty_app: Briefing, tmp_path: Path) -> None:
     tmp_path = tmp_path / "docs"
     tmp_path.mkdir()
     (tmp_path / "a.txt").write_text("Same words here.")

@@ -88,10 +88,14 @@ def build_db(n: int) -> Path:
     tmp = CACHE / f"corpus-{n}.building.db"
     for p in CACHE.glob(f"corpus-{n}.building.db*"):
         p.unlink()
-    app = build(Settings(db_path=tmp, briefs_dir=ROOT / "briefs"))
+    # The corpus is one large JSONL file: lift the per-file cap that protects normal ingests.
+    app = build(Settings(db_path=tmp, briefs_dir=ROOT / "briefs", max_file_bytes=1 << 34))
     t0 = time.perf_counter()
-    app.ingest([src])
+    report = app.ingest([src])
+    stored = app.store.count()
     app.db.close()
+    if report.skipped or stored != n:
+        raise SystemExit(f"corpus build failed: {stored} of {n} stored; {report.skipped[:3]}")
     print(f"built {db.name}: {n} documents in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     tmp.rename(db)
     for suffix in ("-wal", "-shm"):

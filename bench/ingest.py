@@ -22,9 +22,10 @@ import sys, time
 from pathlib import Path
 from bot.config import Settings
 from bot.service import build
-app = build(Settings(db_path=Path(sys.argv[1]), briefs_dir=Path(sys.argv[3])))
+db, src, briefs = (Path(a) for a in sys.argv[1:4])
+app = build(Settings(db_path=db, briefs_dir=briefs, max_file_bytes=1 << 34))
 t0 = time.perf_counter()
-report = app.ingest([Path(sys.argv[2])])
+report = app.ingest([src])
 print(len(report.added), time.perf_counter() - t0)
 """
 

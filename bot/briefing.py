@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import logging
 import re
@@ -16,6 +17,8 @@ from bot.models import (
     Brief,
     Card,
     Cited,
+    Digest,
+    DigestSection,
     Document,
     DocumentInfo,
     Entity,
@@ -52,12 +55,46 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _stamp(when: dt.datetime) -> str:
+    """An instant in the form ingest times are stored in (UTC ISO 8601, microseconds)."""
+    return when.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
 def _cite(s: Sentence) -> Cited:
     return Cited(s.text, s.doc_id, s.start, s.end)
 
 
 def _within(start: int, end: int, s: Sentence) -> bool:
     return s.start <= start and end <= s.end
+
+
+# Passages a brief or card is built from: the ranker re-scores these, so more costs latency
+# and rarely changes the picks.
+_PASSAGES = 120
+_ACTOR_PASSAGES = 40  # who is involved: entities of the documents behind the best passages
+
+
+class _PassageIndex:
+    """A topic's passages by document, to find the passage holding an offset without SQL."""
+
+    def __init__(self, found: Sequence[Passage]) -> None:
+        self._by_doc: dict[str, list[Passage]] = {}
+        for p in found:
+            self._by_doc.setdefault(p.sentence.doc_id, []).append(p)
+        for ps in self._by_doc.values():
+            ps.sort(key=lambda p: p.sentence.start)
+        self._starts = {d: [p.sentence.start for p in ps] for d, ps in self._by_doc.items()}
+
+    def at(self, doc_id: str, start: int, end: int) -> Passage | None:
+        """The passage that contains [start, end) of a document, if it is one of the topic's."""
+        starts = self._starts.get(doc_id)
+        if not starts:
+            return None
+        i = bisect.bisect_right(starts, start) - 1
+        if i < 0:
+            return None
+        p = self._by_doc[doc_id][i]
+        return p if _within(start, end, p.sentence) else None
 
 
 class Briefing:
@@ -197,6 +234,10 @@ class Briefing:
         hits += [s for s in names if p and p in s.lower() and s not in hits]
         return hits[:limit]
 
+    def defined_topic(self, name: str) -> Topic | None:
+        """The topic defined in `briefs/` under this slug, title or alias; memory only, no I/O."""
+        return self.topic_book.get(name) if name.strip() else None
+
     def resolve(self, name: str) -> Topic:
         """A defined topic, or a free-text query that finds something; else UnknownTopic."""
         name = name.strip()
@@ -220,7 +261,7 @@ class Briefing:
 
     def _passages(self, topic: Topic, since: dt.date | None = None) -> list[Passage]:
         found = search.passages(
-            self.store, topic, limit=300, since=since.isoformat() if since else None
+            self.store, topic, limit=_PASSAGES, since=since.isoformat() if since else None
         )
         if not found:
             when = f" since {since.isoformat()}" if since else ""
@@ -241,22 +282,24 @@ class Briefing:
 
     def _quotes(self, topic: Topic, found: list[Passage], limit: int) -> list[QuoteHit]:
         """Quotes standing in a topic's passages, ranked by their passage's relevance."""
-        rank = {(p.sentence.doc_id, p.sentence.index): p for p in found}
+        index = _PassageIndex(found)
         hits: list[QuoteHit] = []
         docs = list(dict.fromkeys(p.sentence.doc_id for p in found))
         sources = self.store.sources(docs)
         for q in self.store.quotes(docs):
-            s = self.store.sentence_at(q.doc_id, q.start)
-            if s is None or (q.doc_id, s.index) not in rank:
-                continue
-            hits.append(QuoteHit(q, _cite(s), sources[q.doc_id], rank[(q.doc_id, s.index)].score))
+            p = index.at(q.doc_id, q.start, q.start)
+            if p is not None:
+                hits.append(QuoteHit(q, _cite(p.sentence), sources[q.doc_id], p.score))
         hits.sort(key=lambda h: (-h.score, h.quote.doc_id, h.quote.start))
         return hits[:limit]
 
     def brief(self, name: str, since: dt.date | None = None) -> Brief:
         """A short cited briefing: TL;DR, key points, people, quote, figures, sources."""
         topic = self.resolve(name)
-        found = self._passages(topic, since)
+        return self._brief_from(topic, self._passages(topic, since))
+
+    def _brief_from(self, topic: Topic, found: list[Passage]) -> Brief:
+        """A brief composed from a topic's passages (all of them, or only the new ones)."""
         picked = self._pick(topic, found, 7)
         tldr_n = 2 if len(picked) >= 6 and len(picked[0].text) < 140 else 1
         tldr, points = picked[:tldr_n], picked[tldr_n : tldr_n + 5]
@@ -264,7 +307,7 @@ class Briefing:
         quotes = [h.quote for h in self._quotes(topic, found, 2)]
         cited_docs = [s.doc_id for s in chosen] + [q.doc_id for q in quotes]
         sources = self._sources(cited_docs)
-        docs = list(dict.fromkeys(p.sentence.doc_id for p in found))
+        docs = list(dict.fromkeys(p.sentence.doc_id for p in found[:_ACTOR_PASSAGES]))
         facts = [
             f
             for f in self.store.facts(list(dict.fromkeys(cited_docs)))
@@ -279,6 +322,32 @@ class Briefing:
             entities=tuple(self._actors(docs, found)[:8]),
             facts=tuple(facts[:8]),
             sources=sources,
+        )
+
+    def digest(
+        self, topics: Sequence[str], since: dt.datetime, until: dt.datetime, title: str = ""
+    ) -> Digest:
+        """What is new on some topics among documents ingested in (since, until], brief-style.
+
+        Topics with nothing new are left out; with no sections at all the digest is "nothing new".
+        """
+        new = self.store.ingested_between(_stamp(since), _stamp(until))
+        sections: list[DigestSection] = []
+        titles: list[str] = []
+        for name in topics:
+            topic = self.topic_book.get(name) or Topic(slugify(name), name, defined=False)
+            titles.append(topic.title)
+            match = search.topic_query(topic)
+            found = self.store.search(match, 300, doc_ids=new) if match and new else []
+            if not found:
+                continue
+            docs = {p.sentence.doc_id for p in found}
+            sections.append(DigestSection(topic.ref, self._brief_from(topic, found), len(docs)))
+        return Digest(
+            title=title or f"Digest: {', '.join(titles)}",
+            since=_stamp(since),
+            until=_stamp(until),
+            sections=tuple(sections),
         )
 
     def _actors(self, docs: Sequence[str], found: list[Passage]) -> list[Entity]:
@@ -304,16 +373,16 @@ class Briefing:
         found = self._passages(topic)
         docs = list(dict.fromkeys(p.sentence.doc_id for p in found))
         in_found = {(p.sentence.doc_id, p.sentence.index) for p in found}
-        sentences = {(p.sentence.doc_id, p.sentence.index): p.sentence for p in found}
+        index = _PassageIndex(found)
         definition = self._pick(topic, found, 1)
         timeline: list[TimelineEvent] = []
         figures: list[Fact] = []
         for f in self.store.facts(docs):
-            s = self.store.sentence_at(f.doc_id, f.start)
-            if s is None or (f.doc_id, s.index) not in in_found:
+            p = index.at(f.doc_id, f.start, f.end)
+            if p is None:
                 continue
             if f.kind == "date":
-                timeline.append(TimelineEvent(f.value, f, _cite(sentences[(f.doc_id, s.index)])))
+                timeline.append(TimelineEvent(f.value, f, _cite(p.sentence)))
             else:
                 figures.append(f)
         timeline.sort(key=lambda e: e.date)
@@ -326,7 +395,7 @@ class Briefing:
             topic=topic.ref,
             as_of=self._as_of(all_sources),
             definition=_cite(definition[0]) if definition else None,
-            actors=tuple(self._actors(docs, found)[:10]),
+            actors=tuple(self._actors(docs[:_ACTOR_PASSAGES], found)[:10]),
             timeline=tuple(timeline[:10]),
             figures=tuple(figures[:10]),
             quotes=tuple(h.quote for h in self._quotes(topic, found, 3)),
@@ -345,7 +414,7 @@ class Briefing:
                 continue
             theirs = {
                 (p.sentence.doc_id, p.sentence.index)
-                for p in search.passages(self.store, other, limit=300)
+                for p in search.passages(self.store, other, limit=_PASSAGES)
             }
             shared = len(theirs & in_found)
             if shared:

@@ -158,6 +158,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_discord(args: argparse.Namespace) -> int:
+    from bot.adapters.discord import invite_url, sync_commands
+
+    settings = load_settings(args.config, args.db)
+    if args.discord_command == "sync":
+        names = asyncio.run(sync_commands(settings.discord, args.guild, clear=args.clear))
+        where = (
+            f"in guild {args.guild} (available now)"
+            if args.guild
+            else "globally (Discord apps may take a few minutes to show them)"
+        )
+        done = (
+            f"registered {', '.join('/' + n for n in names)}" if names else "removed the commands"
+        )
+        _emit(args, {"synced": names, "guild": args.guild}, f"{done} {where}")
+    else:
+        url = asyncio.run(invite_url(settings.discord))
+        _emit(args, {"url": url}, url)
+    return EXIT_OK
+
+
 def cmd_summarize(args: argparse.Namespace) -> int:
     if args.sentences < 1:
         raise BriefbotError("--sentences must be at least 1")
@@ -270,6 +291,16 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=int, help="HTTP port for Slack events (default 3000; PORT)")
     p.set_defaults(run=None, standalone=cmd_serve)
+    p = sub.add_parser("discord", help="register slash commands, print the invite link")
+    dsub = p.add_subparsers(dest="discord_command", metavar="ACTION", required=True)
+    d = dsub.add_parser("sync", parents=[fmt], help="register /brief /card /quotes with Discord")
+    d.add_argument(
+        "--guild", type=int, metavar="ID", help="one server, instantly (default: globally)"
+    )
+    d.add_argument("--clear", action="store_true", help="remove the commands from there instead")
+    d.set_defaults(run=None, standalone=cmd_discord)
+    d = dsub.add_parser("invite", parents=[fmt], help="print the URL that adds the bot to a server")
+    d.set_defaults(run=None, standalone=cmd_discord)
     return top
 
 

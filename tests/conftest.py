@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot.briefing import Briefing
 from bot.config import Settings
 from bot.service import build
+from tests.fakes.slack_api import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -47,3 +49,10 @@ def seed_body() -> str:
     """The seed article's text as stored (front matter removed)."""
     text = SEED_FILE.read_text(encoding="utf-8")
     return text.split("---\n", 2)[2]
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    """A running loopback stand-in for Slack's Web API (tests/fakes/slack_api.py)."""
+    async with FakeSlack() as fake:
+        yield fake

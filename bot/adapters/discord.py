@@ -1,0 +1,586 @@
+"""The Discord adapter: slash commands, digest posting, command sync and the invite link."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.adapters.discord_embeds import (
+    CONTENT_MAX,
+    Messages,
+    as_content,
+    brief_embeds,
+    card_embeds,
+    digest_messages,
+    quotes_embeds,
+    trim,
+)
+from bot.briefing import Briefing
+from bot.config import DiscordSettings
+from bot.errors import BriefbotError, DeliveryError
+from bot.models import Brief, Card, Digest, QuoteList
+
+log = logging.getLogger(__name__)
+
+Payload = dict[str, Any]
+Interaction = discord.Interaction[discord.Client]
+
+GENERIC_ERROR = (
+    "Sorry, something went wrong on our side while answering. It has been logged; "
+    "please try again in a moment."
+)
+HELP = (
+    "**briefbot** answers from your team's documents, every line cited.\n"
+    "• `/brief topic:` a short briefing (TL;DR, key points, people, quote, figures, sources)\n"
+    "• `/card topic:` a fact card\n"
+    "• `/quotes topic:` or `speaker:` attributed direct quotes\n"
+    "Add `ephemeral: True` to see the answer alone. Topics: {topics}"
+)
+CHOICES_MAX = 25
+NONCE_MAX = 25
+MARKER_RESERVE = 40  # characters kept free in each digest message for " · ref <nonce>"
+CHECK_BUDGET = 1.5  # seconds a topic check may take before we defer anyway (Discord: 3 s)
+# Core computations at once. The core is CPU-bound Python: a second thread adds no throughput
+# under the GIL and, in bench/discord.py, slowed the first responses (p95 about 490 vs 340 ms).
+WORKERS = 1
+RATELIMIT_WAIT_MAX = 30.0  # longer 429s come back to the scheduler as retry_after
+
+# What the bot needs in a channel: read it, post embeds there, find its own earlier digests.
+PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, embed_links=True, read_message_history=True
+)
+SCOPES = ("bot", "applications.commands")
+
+
+def use_api_url(url: str | None) -> None:
+    """Point discord.py's REST calls (and webhooks, hence follow-ups) at another base URL."""
+    if url:
+        Route.BASE = url.rstrip("/")
+
+
+def make_client(settings: DiscordSettings) -> discord.Client:
+    """A client with no privileged intents that pings nobody, whatever the text says."""
+    use_api_url(settings.api_url)
+    # briefbot never joins voice; the missing voice libraries are not worth a warning.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+    intents = discord.Intents(guilds=True)  # slash commands need no message content
+    none = discord.AllowedMentions.none()
+    if settings.application_id:  # known up front: login need not look it up
+        return discord.Client(
+            intents=intents,
+            allowed_mentions=none,
+            max_ratelimit_timeout=RATELIMIT_WAIT_MAX,
+            application_id=int(settings.application_id),
+        )
+    return discord.Client(
+        intents=intents, allowed_mentions=none, max_ratelimit_timeout=RATELIMIT_WAIT_MAX
+    )
+
+
+async def login(client: discord.Client, token: str | None) -> None:
+    """Log in (GET /users/@me checks the token); a bad token becomes a clear BriefbotError."""
+    if not token:
+        raise BriefbotError("Discord needs DISCORD_TOKEN (see deploy/discord/README.md).")
+    try:
+        await client.login(token)
+    except discord.LoginFailure:
+        await client.close()
+        raise BriefbotError(
+            "Discord rejected DISCORD_TOKEN (401 Unauthorized). Copy the bot token again from "
+            "the Developer Portal (your application > Bot > Reset Token)."
+        ) from None
+    except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+        await client.close()
+        raise BriefbotError(f"Cannot log in to Discord at {Route.BASE}: {exc}") from None
+    except BaseException:
+        await client.close()  # never leave the HTTP session open
+        raise
+
+
+def nonce_for(marker: str) -> str:
+    """A stable nonce of at most 25 characters for a delivery marker."""
+    return "bb" + hashlib.sha256(marker.encode()).hexdigest()[: NONCE_MAX - 2]
+
+
+def _snowflake(text: str, what: str) -> int:
+    m = re.fullmatch(r"\s*(?:<[#@]!?)?(\d{1,20})>?\s*", text)
+    if m is None:
+        raise DeliveryError(f"{text!r} is not a Discord {what} id", permanent=True)
+    return int(m[1])
+
+
+def _delivery_error(exc: Exception, what: str) -> DeliveryError:
+    """Map a failed REST call to a DeliveryError that says whether and when to retry."""
+    if isinstance(exc, discord.RateLimited):
+        return DeliveryError(f"{what}: rate limited", retry_after=exc.retry_after)
+    if isinstance(exc, discord.HTTPException):
+        reason = f"{what}: {exc.status} {exc.text or exc.response.reason}".strip()
+        if exc.status == 429:  # without `Via`: Cloudflare, or a wait longer than we allow
+            header = exc.response.headers.get("Retry-After")
+            return DeliveryError(reason, retry_after=float(header) if header else 60.0)
+        if exc.status in (401, 403, 404):  # token revoked, missing access, unknown channel
+            return DeliveryError(reason, permanent=True)
+        return DeliveryError(reason)
+    return DeliveryError(f"{what}: {exc.__class__.__name__}: {exc}")
+
+
+class DiscordBot:
+    """Serves /brief, /card and /quotes, and posts digests (the Poster protocol)."""
+
+    platform = "discord"
+
+    def __init__(
+        self, briefing: Briefing, settings: DiscordSettings, *, workers: int = WORKERS
+    ) -> None:
+        self.briefing = briefing
+        self.settings = settings
+        self.client = make_client(settings)
+        self.tree = app_commands.CommandTree(self.client)
+        self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+        for command in commands(self):
+            self.tree.add_command(command)
+        self._gateway: asyncio.Task[None] | None = None
+        self._workers = asyncio.Semaphore(workers)
+        self._inflight: dict[tuple[str, ...], asyncio.Future[Brief | Card | QuoteList]] = {}
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def login(self) -> None:
+        """Validate the token over REST and set up the HTTP session; no gateway yet."""
+        await login(self.client, self.settings.token)
+
+    async def start(self) -> None:
+        """Log in, then keep a gateway connection in a background task."""
+        await self.login()
+        if self.settings.api_url:
+            # A redirected REST API also names the gateway to use (GET /gateway/bot).
+            try:
+                _, url, _ = await self.client.http.get_bot_gateway()
+            except (discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+                await self.client.close()
+                raise BriefbotError(f"Cannot find the gateway at {Route.BASE}: {exc}") from None
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        self._gateway = asyncio.create_task(self.client.connect(reconnect=True))
+        self._gateway.add_done_callback(_report_gateway_end)
+        log.info("discord: logged in as %s", self.client.user)
+
+    async def close(self) -> None:
+        await self.client.close()
+        if self._gateway is not None:
+            self._gateway.cancel()
+            try:
+                await self._gateway
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._gateway = None
+
+    # -- commands ------------------------------------------------------------------------
+
+    async def answer(
+        self,
+        interaction: Interaction,
+        key: tuple[str, ...],
+        check: Callable[[], object] | None,
+        work: Callable[[], Brief | Card | QuoteList],
+        ephemeral: bool,
+    ) -> None:
+        """Check cheaply, answer a user error first and privately; else defer, work, follow up.
+
+        `check` (None: nothing to check) runs in a thread; if it is slow, defer first."""
+        name = key[0]
+        # A defined topic is known from memory: answer Discord at once, no thread hop.
+        checking = asyncio.ensure_future(asyncio.to_thread(check)) if check is not None else None
+        deferred = False
+        if checking is not None:
+            done, _ = await asyncio.wait({checking}, timeout=CHECK_BUDGET)
+            deferred = not done
+            if deferred:  # a slow check must not miss Discord's 3-second window
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        try:
+            if checking is not None:
+                await checking
+        except BriefbotError as exc:
+            await self._fail(interaction, deferred, as_content(str(exc)))
+            return
+        except Exception:
+            log.exception("discord /%s: checking the input failed", name)
+            await self._fail(interaction, deferred, GENERIC_ERROR)
+            return
+        if not deferred:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        try:
+            result = await self._compute(key, work)
+            for embeds in render(result):
+                await interaction.followup.send(embeds=embeds, ephemeral=ephemeral)
+        except BriefbotError as exc:
+            await self._retract(interaction, as_content(str(exc)))
+        except Exception:
+            log.exception("discord /%s failed", name)
+            await self._retract(interaction, GENERIC_ERROR)
+
+    async def _compute(
+        self, key: tuple[str, ...], work: Callable[[], Brief | Card | QuoteList]
+    ) -> Brief | Card | QuoteList:
+        """Run core work in a thread, a few at a time; identical requests in flight share it."""
+        # More threads would only add GIL contention and slow the event loop's first responses
+        # (see WORKERS). Twenty people asking /brief golden-dome at once get one computation.
+        running = self._inflight.get(key)
+        if running is None:
+
+            async def limited() -> Brief | Card | QuoteList:
+                async with self._workers:
+                    return await asyncio.to_thread(work)
+
+            running = asyncio.ensure_future(limited())
+            self._inflight[key] = running
+            running.add_done_callback(lambda f: self._forget(key, f))
+        return await asyncio.shield(running)
+
+    def _forget(self, key: tuple[str, ...], done: asyncio.Future[Brief | Card | QuoteList]) -> None:
+        if self._inflight.get(key) is done:
+            del self._inflight[key]
+        if not done.cancelled():
+            done.exception()  # retrieved: waiters get it; no "never retrieved" warning
+
+    async def _fail(self, interaction: Interaction, deferred: bool, text: str) -> None:
+        if deferred:
+            await self._retract(interaction, text)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+
+    async def _retract(self, interaction: Interaction, text: str) -> None:
+        """Replace a (possibly public) deferred reply with a private message."""
+        # A follow-up's ephemeral flag is ignored while it edits a public "thinking" reply,
+        # so delete that reply first: the next follow-up is then a new, private message.
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            log.warning("discord: could not delete the deferred reply", exc_info=True)
+        try:
+            await interaction.followup.send(text, ephemeral=True)
+        except discord.HTTPException:
+            log.exception("discord: could not send the error follow-up")
+
+    async def on_brief(self, interaction: Interaction, topic: str | None, ephemeral: bool) -> None:
+        b = self.briefing
+        if not topic or not topic.strip():
+            await self.help(interaction)
+            return
+        await self.answer(
+            interaction,
+            ("brief", topic.strip().lower()),
+            None if b.defined_topic(topic) else lambda: b.resolve(topic),
+            lambda: b.brief(topic),
+            ephemeral,
+        )
+
+    async def on_card(self, interaction: Interaction, topic: str, ephemeral: bool) -> None:
+        b = self.briefing
+        await self.answer(
+            interaction,
+            ("card", topic.strip().lower()),
+            None if b.defined_topic(topic) else lambda: b.resolve(topic),
+            lambda: b.card(topic),
+            ephemeral,
+        )
+
+    async def on_quotes(
+        self, interaction: Interaction, topic: str | None, speaker: str | None, ephemeral: bool
+    ) -> None:
+        b = self.briefing
+
+        def check() -> object:
+            if not (topic or "").strip() and not (speaker or "").strip():
+                raise BriefbotError(
+                    "Name a `topic:` or a `speaker:`, e.g. `/quotes topic:golden-dome`."
+                )
+            return b.resolve(topic) if topic and topic.strip() else None
+
+        key = ("quotes", (topic or "").strip().lower(), (speaker or "").strip().lower())
+        await self.answer(interaction, key, check, lambda: b.quotes(topic, speaker), ephemeral)
+
+    async def help(self, interaction: Interaction) -> None:
+        refs = await asyncio.to_thread(self.briefing.complete_topic, "", 15)
+        names = ", ".join(f"`{r.slug}`" for r in refs) or "(none defined yet)"
+        await interaction.response.send_message(
+            as_content(HELP.format(topics=names)), ephemeral=True
+        )
+
+    async def topic_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        try:
+            refs = await asyncio.to_thread(self.briefing.complete_topic, current, CHOICES_MAX)
+        except Exception:  # a failed suggestion list must not become an error reply
+            log.exception("discord: topic autocomplete failed")
+            return []
+        return [
+            app_commands.Choice(name=_choice_name(f"{r.title} ({r.slug})"), value=r.slug[:100])
+            for r in refs[:CHOICES_MAX]
+        ]
+
+    async def speaker_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        try:
+            names = await asyncio.to_thread(self.briefing.complete_speaker, current, CHOICES_MAX)
+        except Exception:
+            log.exception("discord: speaker autocomplete failed")
+            return []
+        return [
+            app_commands.Choice(name=_choice_name(n), value=n[:100])
+            for n in names[:CHOICES_MAX]
+            if n.strip()
+        ]
+
+    async def _on_tree_error(
+        self, interaction: Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        log.error("discord: command error", exc_info=error)
+        if interaction.type is discord.InteractionType.autocomplete:
+            return  # only choices may answer an autocomplete
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(GENERIC_ERROR, ephemeral=True)
+            else:
+                await interaction.response.send_message(GENERIC_ERROR, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("discord: could not report the error", exc_info=True)
+
+    # -- the Poster protocol (digests) ---------------------------------------------------
+
+    def render_digest(self, digest: Digest) -> list[Payload]:
+        """A digest as messages within Discord's limits, each with room for its marker."""
+        messages = digest_messages(digest, reserve=MARKER_RESERVE)
+        payloads: list[Payload] = [{"embeds": [e.to_dict() for e in m]} for m in messages]
+        if payloads:
+            payloads[0]["content"] = as_content(f"**{digest.title}**")
+        return payloads
+
+    async def send(self, channel: str, payload: Payload, marker: str) -> str:
+        """Post once: the nonce dedupes a retry within minutes, the footer finds it later."""
+        channel_id = _snowflake(channel, "channel")
+        nonce = nonce_for(marker)
+        body = _with_marker(payload, nonce)
+        body.update(nonce=nonce, enforce_nonce=True, allowed_mentions={"parse": []})
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+        data = await self._call(
+            f"post to channel {channel_id}", self.client.http.request(route, json=body)
+        )
+        return str(data["id"])
+
+    async def find_markers(
+        self, channel: str, markers: Sequence[str], oldest: dt.datetime
+    ) -> set[str]:
+        """Markers already shown in the channel since `oldest` (by nonce or footer)."""
+        channel_id = _snowflake(channel, "channel")
+        wanted = {nonce_for(m): m for m in markers}
+        found: set[str] = set()
+        after = discord.utils.time_snowflake(oldest.astimezone(dt.UTC))
+        for _ in range(20):  # at most 2000 messages back: digests are few and recent
+            page = await self._call(
+                f"read channel {channel_id}",
+                self.client.http.logs_from(channel_id, 100, after=after),
+            )
+            for msg in page:
+                found |= {wanted[n] for n in wanted if _carries(msg, n)}
+            if len(page) < 100 or found >= set(markers):
+                break
+            after = max(int(m["id"]) for m in page)
+        return found
+
+    async def notify(self, target: str, text: str) -> None:
+        """DM a user (`user:ID`, `<@ID>`) or post to a channel (`channel:ID`, `<#ID>`, `ID`)."""
+        http = self.client.http
+        if target.startswith(("user:", "<@")):
+            user_id = _snowflake(target.removeprefix("user:"), "user")
+            dm = await self._call(f"open a DM with {user_id}", http.start_private_message(user_id))
+            channel_id = int(dm["id"])
+        else:
+            channel_id = _snowflake(target.removeprefix("channel:"), "channel")
+        body = {"content": as_content(text), "allowed_mentions": {"parse": []}}
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+        await self._call(f"notify {target}", http.request(route, json=body))
+
+    async def _call(self, what: str, call: Any) -> Any:
+        try:
+            return await call
+        except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise _delivery_error(exc, what) from exc
+
+
+def _choice_name(text: str) -> str:
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+def _carries(msg: dict[str, Any], nonce: str) -> bool:
+    if str(msg.get("nonce") or "") == nonce:
+        return True
+    tag = f"ref {nonce}"
+    texts = [str(msg.get("content") or "")]
+    texts += [str((e.get("footer") or {}).get("text") or "") for e in msg.get("embeds") or []]
+    return any(tag in t for t in texts)
+
+
+def _with_marker(payload: Payload, nonce: str) -> Payload:
+    """A copy of the payload showing `ref <nonce>` in its last footer (or its content)."""
+    body = dict(payload)
+    embeds = [dict(e) for e in body.get("embeds") or []]
+    if embeds:
+        footer = dict(embeds[-1].get("footer") or {})
+        text = str(footer.get("text") or "")
+        footer["text"] = f"{text} · ref {nonce}" if text else f"ref {nonce}"
+        embeds[-1]["footer"] = footer
+        body["embeds"] = embeds
+    else:
+        tag = f"-# ref {nonce}"  # Discord's subtext: small, grey, out of the way
+        text = str(body.get("content") or "")
+        body["content"] = f"{trim(text, CONTENT_MAX - len(tag) - 1)}\n{tag}" if text else tag
+    return body
+
+
+def _report_gateway_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("discord: gateway connection ended", exc_info=task.exception())
+
+
+def render(result: Brief | Card | QuoteList) -> Messages:
+    """A core result as embed messages."""
+    if isinstance(result, Brief):
+        return brief_embeds(result)
+    if isinstance(result, Card):
+        return card_embeds(result)
+    return quotes_embeds(result)
+
+
+class CommandHost(Protocol):
+    """What the slash commands call: a DiscordBot, or a stand-in when only registering."""
+
+    async def on_brief(
+        self, interaction: Interaction, topic: str | None, ephemeral: bool
+    ) -> None: ...
+
+    async def on_card(self, interaction: Interaction, topic: str, ephemeral: bool) -> None: ...
+
+    async def on_quotes(
+        self, interaction: Interaction, topic: str | None, speaker: str | None, ephemeral: bool
+    ) -> None: ...
+
+    async def topic_choices(self, current: str) -> list[app_commands.Choice[str]]: ...
+
+    async def speaker_choices(self, current: str) -> list[app_commands.Choice[str]]: ...
+
+
+_TOPIC = "A topic (pick one) or a few words to search for"
+_EPHEMERAL = "Only you see the answer (default: everyone in the channel)"
+
+
+def commands(host: CommandHost) -> list[app_commands.Command[Any, Any, None]]:
+    """The slash commands, each a thin callback into the host."""
+
+    @app_commands.command(name="brief", description="A short cited briefing on a topic")
+    @app_commands.describe(topic=_TOPIC, ephemeral=_EPHEMERAL)
+    async def brief(
+        interaction: Interaction, topic: str | None = None, ephemeral: bool = False
+    ) -> None:
+        await host.on_brief(interaction, topic, ephemeral)
+
+    @app_commands.command(name="card", description="A fact card on a topic")
+    @app_commands.describe(topic=_TOPIC, ephemeral=_EPHEMERAL)
+    async def card(interaction: Interaction, topic: str, ephemeral: bool = False) -> None:
+        await host.on_card(interaction, topic, ephemeral)
+
+    @app_commands.command(name="quotes", description="Attributed quotes on a topic or by a speaker")
+    @app_commands.describe(topic=_TOPIC, speaker="Only quotes by this person", ephemeral=_EPHEMERAL)
+    async def quotes(
+        interaction: Interaction,
+        topic: str | None = None,
+        speaker: str | None = None,
+        ephemeral: bool = False,
+    ) -> None:
+        await host.on_quotes(interaction, topic, speaker, ephemeral)
+
+    async def topic_ac(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await host.topic_choices(current)
+
+    async def speaker_ac(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return await host.speaker_choices(current)
+
+    brief.autocomplete("topic")(topic_ac)
+    card.autocomplete("topic")(topic_ac)
+    quotes.autocomplete("topic")(topic_ac)
+    quotes.autocomplete("speaker")(speaker_ac)
+    return [brief, card, quotes]
+
+
+class _Registration:
+    """Stands in for a DiscordBot when the commands are only registered, never run."""
+
+    async def on_brief(self, interaction: Interaction, topic: str | None, ephemeral: bool) -> None:
+        raise RuntimeError("registration only")
+
+    async def on_card(self, interaction: Interaction, topic: str, ephemeral: bool) -> None:
+        raise RuntimeError("registration only")
+
+    async def on_quotes(
+        self, interaction: Interaction, topic: str | None, speaker: str | None, ephemeral: bool
+    ) -> None:
+        raise RuntimeError("registration only")
+
+    async def topic_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        return []
+
+    async def speaker_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        return []
+
+
+async def sync_commands(
+    settings: DiscordSettings, guild_id: int | None = None, *, clear: bool = False
+) -> list[str]:
+    """Register the slash commands in one guild (instant, for development) or globally;
+    with `clear`, remove them from there instead."""
+    client = make_client(settings)
+    tree = app_commands.CommandTree(client)
+    try:
+        await login(client, settings.token)
+        guild = discord.Object(id=guild_id) if guild_id else None
+        if not clear:
+            for command in commands(_Registration()):
+                tree.add_command(command, guild=guild)
+        try:
+            synced = await tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            where = f"guild {guild_id}" if guild_id else "globally"
+            raise BriefbotError(f"Discord refused the commands ({where}): {exc}") from None
+        return [c.name for c in synced]
+    finally:
+        await client.close()
+
+
+def invite_link(application_id: int | str) -> str:
+    """The OAuth2 URL adding the bot with its slash commands and the permissions it needs."""
+    return discord.utils.oauth_url(application_id, permissions=PERMISSIONS, scopes=SCOPES)
+
+
+async def invite_url(settings: DiscordSettings) -> str:
+    """The invite URL; without DISCORD_APPLICATION_ID, ask Discord for it with the token."""
+    if settings.application_id:
+        return invite_link(settings.application_id)
+    client = make_client(settings)
+    try:
+        await login(client, settings.token)
+        app_id = client.application_id
+        if app_id is None:
+            raise BriefbotError("Discord did not return the application id.")
+        return invite_link(app_id)
+    finally:
+        await client.close()

@@ -34,6 +34,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/brief.py
 	$(BIN)/python bench/summaries.py
 	$(BIN)/python bench/quotes.py
+	$(BIN)/python bench/slack.py
+	$(BIN)/python bench/discord.py
+	$(BIN)/python bench/digests.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,217 @@
+"""Who a speaker mention refers to: full names for surnames, pronouns and "the statement"."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
+
+from bot.analysis.speakers import (
+    DETERMINERS,
+    FUNCTION_CAPS,
+    PERSON_PRONOUNS,
+    TITLES,
+    Mention,
+    bare_name,
+    is_org,
+    word_set,
+)
+from bot.models import Entity
+
+_NAME_RUN = re.compile(
+    r"(?<![\w’'])[A-Z][\w’'.-]*(?:[ \t]+(?:(?:of|de|van|von|bin|al|la|le)[ \t]+)?[A-Z][\w’'.-]*)*"
+)
+_ISSUED = re.compile(
+    r"\b(?:issued|released|signed|published|adopted|put out)\s+(?:a|an|the|their)\s+"
+    r"(joint\s+)?(?:statement|declaration|communiqu[eé])",
+    re.I,
+)
+_PAIR = re.compile(r"\b([A-Z][a-z]+) and ([A-Z][a-z]+)\b")
+_DOCUMENT_WORDS = word_set("statement declaration communique communiqué document letter")
+_LEADS = word_set("some many most all few several both each every any no none one two")
+_NAME_BEFORE = re.compile(r"([A-Z][\w’'.-]*(?: [A-Z][\w’'.-]*){0,3}),? $")
+_NAMES: dict[str, list[str]] = json.loads(
+    (Path(__file__).resolve().parents[1] / "data" / "quotes_given_names.json").read_text("utf-8")
+)
+_FEMALE = frozenset(_NAMES["female"])
+_MALE = frozenset(_NAMES["male"])
+
+
+def _first(name: str) -> str:
+    return name.split()[0].lower() if name.split() else ""
+
+
+# Which names "he" and "she" may refer to: any but a common given name of the other sex.
+_GENDER_OK: dict[str, Callable[[str], bool]] = {
+    "he": lambda name: _first(name) not in _FEMALE,
+    "she": lambda name: _first(name) not in _MALE,
+}
+_POSSESSIVE = re.compile(r"[’']s$")
+
+
+@cache
+def _bare(raw: str) -> str:
+    """A written name without leading function words and titles: "But Sen. Ted Cruz" -> Ted Cruz."""
+    words = raw.split()
+    # A word ending a sentence ends the name too ("Ben Brafman. Either …").
+    for k, w in enumerate(words[:-1]):
+        if w.endswith(".") and len(w) > 3 and w.lower().rstrip(".") not in TITLES:
+            words = words[: k + 1]
+            break
+    while words and (
+        words[0].lower().rstrip(".") in FUNCTION_CAPS
+        or words[0].lower() in _LEADS
+        or (words[0].endswith("ing") and len(words) > 1)  # "Using Ted Cruz …"
+    ):
+        words = words[1:]
+    if len(words) > 4:
+        return ""  # a headline in title case, not a name
+    return _clean(bare_name(words)) if words else ""
+
+
+def _clean(words: Sequence[str]) -> str:
+    return " ".join(_POSSESSIVE.sub("", w) for w in words)
+
+
+class Referents:
+    """Resolve speaker mentions of one document to names, using the names written in it."""
+
+    def __init__(
+        self, text: str, quoted: Sequence[tuple[int, int]], people: Sequence[Entity] = ()
+    ) -> None:
+        self.text = text
+        self.people = [p for p in people if p.kind == "person"]
+        self.quoted = quoted
+        self._full: dict[str, str] = {}
+        self._names: list[tuple[int, str]] | None = None
+        self._by_word: dict[str, list[str]] = {}
+        self.issuers = self._issuers()
+
+    @property
+    def names(self) -> list[tuple[int, str]]:
+        """(offset, bare name) of each name written outside quotations, found on first use."""
+        if self._names is None:
+            self._names = []
+            quoted, k = self.quoted, 0
+            for m in _NAME_RUN.finditer(self.text):
+                at = m.start()
+                while k < len(quoted) and quoted[k][1] <= at:
+                    k += 1
+                if k < len(quoted) and quoted[k][0] <= at:
+                    continue  # a name inside a quotation is not a speaker
+                name = _bare(m.group())
+                if name:
+                    self._names.append((at, name))
+                    # Multi-word names by each of their words, to expand "Xi" to "Xi Jinping".
+                    parts = name.split()
+                    if len(parts) > 1 and not is_org(name):
+                        for w in set(parts):
+                            self._by_word.setdefault(w, []).append(name)
+        return self._names
+
+    def _issuers(self) -> str | None:
+        """Who issued the document's statement: "China and Russia (joint statement)"."""
+        m = _ISSUED.search(self.text)
+        if m is None:
+            return None
+        kind = "joint statement" if m.group(1) else "statement"
+        window = self.text[max(0, m.start() - 300) : m.start()]
+        subject = re.findall(r"([A-Z][\w’'.-]+(?:\s[A-Z][\w’'.-]+)*)\s*$", window.rstrip())
+        if subject and subject[-1].split()[0].lower() not in FUNCTION_CAPS:
+            return f"{subject[-1]} ({kind})"
+        # "the two countries issued …": the pair of names the text keeps naming together.
+        counts: dict[tuple[str, str], int] = {}
+        for pair in _PAIR.finditer(self.text):
+            a, b = pair.group(1), pair.group(2)
+            if a.lower() in FUNCTION_CAPS or b.lower() in FUNCTION_CAPS:
+                continue
+            key = (a, b) if (b, a) not in counts else (b, a)
+            counts[key] = counts.get(key, 0) + 1
+        if counts:
+            a, b = max(counts, key=lambda k: counts[k])
+            return f"{a} and {b} ({kind})"
+        return None
+
+    def full_name(self, words: Sequence[str], at: int) -> str:
+        """The longest name in the document (or in `people`) that contains these words."""
+        name = _clean(bare_name(list(words)))
+        want = name.split()
+        if not want:
+            return name
+        best = name
+        for p in self.people:
+            if any(m.start <= at < m.end for m in p.mentions):
+                return p.name
+        for p in self.people:
+            if all(w in p.name.split() for w in want) and len(p.name) > len(best):
+                best = p.name
+        if best != name:
+            return best
+        if name in self._full:
+            return self._full[name]
+        _ = self.names
+        for other in self._by_word.get(want[0], ()):
+            if len(other) > len(best) and _contains(other.split(), want):
+                best = other
+        self._full[name] = best
+        return best
+
+    def last_person(self, before: int, ok: Callable[[str], bool] = bool) -> str | None:
+        """The most recent person-like name written before offset `before` that `ok` accepts."""
+        if self.people:
+            # The entity extractor knows who is a person: its latest mention wins.
+            seen = [
+                (m.start, p.name)
+                for p in self.people
+                for m in p.mentions
+                if m.start < before and ok(p.name)
+            ]
+            return max(seen)[1] if seen else None
+        k = bisect.bisect_left(self.names, (before, ""))
+        for _, name in reversed(self.names[max(0, k - 40) : k]):
+            if not is_org(name) and name.lower() not in FUNCTION_CAPS:
+                full = self.full_name(name.split(), -1)
+                if (len(full.split()) >= 2 or full != name) and ok(full):
+                    return full
+        return None
+
+    def resolve(self, mention: Mention, previous: str | None) -> str | None:
+        """The name `mention` refers to; `previous` is the last quote's resolved speaker."""
+        words = mention.words
+        head = words[-1].strip(",.") if words else ""
+        if len(words) == 1 and head in PERSON_PRONOUNS:
+            ok = _GENDER_OK[head]
+            if previous and not _is_document(previous) and not is_org(previous) and ok(previous):
+                return previous
+            return self.last_person(mention.start, ok)
+        if len(words) == 1 and head in {"it", "they", "we", "which", "who", "i", "you"}:
+            if head in {"it", "which"} and previous and _is_document(previous):
+                return previous
+            if head == "it" and self.issuers:
+                return self.issuers
+            if head == "who":
+                # "Franklin Graham, who has vowed …": the name right before.
+                m = _NAME_BEFORE.search(self.text, max(0, mention.start - 80), mention.start)
+                if m:
+                    return self.full_name(m.group(1).split(), m.start(1))
+            if head in {"who", "i"}:
+                return previous or self.last_person(mention.start)
+            return previous
+        if _DOCUMENT_WORDS & {w.strip(",.") for w in words} and words[0] in DETERMINERS:
+            return self.issuers or mention.text
+        if not mention.text[:1].isupper() or words[0] in DETERMINERS:
+            return mention.text
+        return self.full_name(mention.text.split(), mention.start)
+
+
+def _contains(parts: Sequence[str], want: Sequence[str]) -> bool:
+    """Whether `want` is a contiguous run of `parts`."""
+    n = len(want)
+    return any(list(parts[i : i + n]) == list(want) for i in range(len(parts) - n + 1))
+
+
+def _is_document(name: str) -> bool:
+    return name.endswith("statement)") or name.lower().startswith("the statement")

@@ -1,0 +1,394 @@
+"""Speaker mentions around a quotation: cue verbs, the noun phrase that speaks, and its name."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+
+def word_set(words: str) -> frozenset[str]:
+    """The set of the white-space separated words of a lexicon string."""
+    return frozenset(words.split())
+
+
+# Verbs that introduce speech or writing, as lemmas; inflections are generated below.
+_CUE_LEMMAS: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parents[1] / "data" / "quotes_cues.json").read_text("utf-8")
+)
+
+
+def _inflect(lemma: str) -> set[str]:
+    """The forms of a regular-ish verb: says, said, saying (irregular forms are listed as such)."""
+    forms = {lemma}
+    if lemma.endswith("e"):
+        forms |= {lemma + "s", lemma + "d", lemma[:-1] + "ing"}
+    elif lemma.endswith("y") and lemma[-2:-1] not in "aeiou":
+        forms |= {lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"}
+    elif lemma.endswith(("s", "sh", "ch", "x", "z")):
+        forms |= {lemma + "es", lemma + "ed", lemma + "ing"}
+    else:
+        forms |= {lemma + "s", lemma + "ed", lemma + "ing"}
+        if re.fullmatch(r".*[^aeiou][aeiou][bdglmnprt]", lemma) and len(lemma) <= 4:
+            forms |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}
+    return forms
+
+
+CUES: frozenset[str] = frozenset(
+    form for lemma in _CUE_LEMMAS["verbs"] for form in _inflect(lemma)
+) | frozenset(_CUE_LEMMAS["irregular"])
+# Cues that only count with a particle ("pointed out", "went on to say").
+PARTICLE_CUES: dict[str, tuple[str, ...]] = {
+    k: tuple(v) for k, v in _CUE_LEMMAS["particles"].items()
+}
+# Cues that may come before their subject: "“…,” said Putin".
+INVERTED = word_set(
+    """said says say wrote writes added adds asked asks told tweeted continued explained replied
+    responded recalled noted notes argued declared according insisted countered concluded
+    offered quipped explained warned stated agreed agrees barked mused muses shouted yelled
+    cried exclaimed boasted admitted acknowledged conceded complained joked laughed snapped
+    retorted predicted promised remembered remarked observed announced answered posted chanted
+    whispered screamed sighed added explains continues tweets writes recalls admits insists
+    quips jokes asserted maintained contended reiterated echoed confirmed"""
+)
+PRONOUNS = word_set(
+    "he she they it we i you who which he’s she’s they’re we’re i’m it’s he's she's they're we're"
+)
+PERSON_PRONOUNS = word_set("he she")
+# Words between a subject and its cue: "Trump also said", "she has long argued".
+SKIP = word_set(
+    """also has have had would will was were is are then later again once further
+    specifically just even still never often long previously recently repeatedly reportedly
+    only already frequently flatly quickly simply publicly privately later, earlier had
+    has since first famously bluntly angrily calmly did does do didn’t doesn’t don’t not
+    could should may might must can to"""
+)
+POSSESSIVES = word_set("his her their its our my your")
+# Speech nouns that are cues after a possessive ("his claim that …").
+NOUN_CUES = word_set(
+    """statement statements comment comments remark remarks claim claims promise promises call
+    calls criticism assertion warning words pledge vow description message tweet tweets speech
+    characterization insistence argument admission suggestion accusation charge"""
+)
+# Time words between a subject and its cue, never names of speakers.
+TIMES = word_set(
+    """monday tuesday wednesday thursday friday saturday sunday today yesterday tonight week
+    month year morning afternoon evening night january february march april may june july
+    august september october november december earlier later"""
+)
+# Words that begin a description of a speaker, like determiners ("one source", "two aides").
+QUANTIFIERS = word_set("one another some many several two three four both each every most")
+DETERMINERS = word_set("the a an his her their its this our my your these those")
+# Words that cannot end a noun phrase.
+NOT_HEADS = word_set(
+    """by of to for as with in on at from and or but that which who be been being is was are
+    were has have had not than into about over after before while when if until unless
+    because although though whereas where"""
+)
+TITLES = word_set(
+    """president vice sen senator rep representative gov governor mr mrs ms dr prof gen general
+    secretary minister prime chancellor mayor judge justice chief director chairman chairwoman
+    chair spokesman spokeswoman spokesperson candidate nominee leader speaker ambassador
+    attorney former lt col adm rev sir lord lady king queen prince pope premier commissioner
+    adviser advisor aide manager host anchor officer professor deputy acting state
+    republican democratic democrat presidential congressman congresswoman house majority
+    minority whip press campaign sheriff"""
+)
+# Capitalized words that begin sentences rather than names.
+FUNCTION_CAPS = word_set(
+    """the a an and but or so then in on at for as if when while after before since however
+    meanwhile still also his her their our my this that these those there it its he she they
+    we i you asked earlier later last first according speaking writing during with by from
+    to of yet even now today yesterday on"""
+)
+# Words of place names, which no pronoun "he" or "she" refers to.
+PLACE_WORDS = word_set(
+    """united states kingdom america american north south east west new york washington county
+    city island islands republic nations street avenue road river valley mountain airport
+    province region district gulf sea ocean bay coast beach park square hall"""
+)
+ORG_HEADS = word_set(
+    """party committee department ministry office house senate congress court campaign
+    administration agency council union association foundation institute university
+    school times post news network journal press company corporation inc group bureau
+    commission center centre fund statement report website poll"""
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A speaker mention as written, with its offsets and the words it is made of."""
+
+    start: int
+    end: int
+    text: str
+
+    @property
+    def words(self) -> list[str]:
+        """The mention's words, lower-cased."""
+        return self.text.lower().split()
+
+
+# Words ("U.S." whole, but "said.Trump" split at its period) and clause punctuation.
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][\w’'&-]*\w|[A-Za-z]|[,;:]")
+
+
+class Token:
+    """A word (or clause punctuation) of the attribution text, with offsets."""
+
+    __slots__ = ("cap", "end", "low", "start", "text")
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self.start = start
+        self.end = end
+        self.text = text
+        self.low = text.lower().rstrip(".")  # lower-cased, without a trailing period
+        self.cap = text[:1].isupper()
+
+    def __repr__(self) -> str:
+        return f"Token({self.start}, {self.end}, {self.text!r})"
+
+
+def tokens(text: str, start: int, end: int) -> list[Token]:
+    """The words and clause punctuation of text[start:end]."""
+    return [Token(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text, start, end)]
+
+
+def cue_at(toks: list[Token], i: int) -> int:
+    """How many tokens a cue starting at toks[i] takes (0: no cue there)."""
+    low = toks[i].low
+    if toks[i].cap and i > 0 and low != "according" and toks[i - 1].text != ",":
+        return 0  # "the Washington Post", "United States": names, not verbs
+    if i > 0 and possessive(toks[i - 1]):
+        # "his promise of “free college”": a speech noun owned by its speaker.
+        return 1 if low in NOUN_CUES else 0
+    if i > 0 and toks[i - 1].low in DETERMINERS:
+        return 0  # "the email", "a report": nouns, not verbs
+    if low == "according" and i + 1 < len(toks) and toks[i + 1].low == "to":
+        return 2
+    if low in PARTICLE_CUES:
+        nxt = toks[i + 1].low if i + 1 < len(toks) else ""
+        return 2 if nxt in PARTICLE_CUES[low] else 0
+    return 1 if low in CUES else 0
+
+
+def possessive(tok: Token) -> bool:
+    """Whether the token is a possessive: "his", "Trump’s"."""
+    return tok.low in POSSESSIVES or tok.text.endswith(("’s", "'s", "s’"))
+
+
+def passive(toks: list[Token], i: int) -> bool:
+    """Whether the cue at toks[i] is passive ("was asked"): its subject is not the speaker."""
+    return (
+        i > 0
+        and toks[i - 1].low in {"was", "were", "been", "being", "be", "is", "are"}
+        and (toks[i].low.endswith("ed") or toks[i].low in {"told", "said"})
+    )
+
+
+def _is_name_word(tok: Token) -> bool:
+    return tok.cap and tok.low not in FUNCTION_CAPS
+
+
+def subject_before(text: str, toks: list[Token], cue: int) -> Mention | None:
+    """The noun phrase that speaks before the cue at toks[cue] ("Xi" in "Xi said")."""
+    i = cue - 1
+    while i >= 0 and (
+        ((toks[i].low in SKIP or toks[i].low.endswith("ly")) and not toks[i].cap)
+        or toks[i].low in TIMES
+        or (
+            toks[i].low in {"on", "last", "this", "next", "in"}
+            and i + 1 < cue
+            and toks[i + 1].low in TIMES
+        )
+    ):
+        i -= 1  # "Trump also said", "Beck on Wednesday called"
+    if i < 0:
+        return None
+    if i == cue - 1 and possessive(toks[i]):
+        # "his promise", "Trump’s claim": the owner speaks.
+        j = i
+        while toks[i].cap and j > 0 and toks[j - 1].cap and toks[j - 1].low not in FUNCTION_CAPS:
+            j -= 1
+        return _mention(text, toks[j : i + 1])
+    if toks[i].text == ",":
+        # An apposition or relative clause: "Trump, the nominee, said" -> Trump.
+        j = i - 1
+        while j >= 0 and toks[j].text not in ",;:" and i - j <= 12:
+            j -= 1
+        if j >= 0 and toks[j].text == ",":
+            head = subject_before(text, toks, j)
+            inner = _phrase_ending(text, toks, i - 1)
+            # "the company’s chief, Ilse Berg, said": the name in the apposition speaks.
+            named = inner is not None and inner.text[:1].isupper()
+            if (
+                inner is not None
+                and named
+                and inner.words[0] not in PRONOUNS
+                and (head is None or not head.text[:1].isupper() or head.words[0] in DETERMINERS)
+            ):
+                return inner
+            if head is not None:
+                return head
+        return _phrase_ending(text, toks, i - 1)
+    return _phrase_ending(text, toks, i)
+
+
+def _phrase_ending(text: str, toks: list[Token], i: int) -> Mention | None:
+    """The noun phrase (name, pronoun or description) whose last word is toks[i]."""
+    if i < 0 or toks[i].text in ",;:":
+        return None
+    last = toks[i]
+    if (last.low in PRONOUNS and last.low != "i") or last.text == "I":
+        return Mention(last.start, last.end, last.text)
+    if last.low in DETERMINERS or last.low in NOT_HEADS:
+        return None
+    j = i
+    if _is_name_word(last) or last.cap:
+        while j - 1 >= 0 and (
+            _is_name_word(toks[j - 1])
+            or (
+                toks[j - 1].low in {"of", "de", "van", "von", "and", "for"}
+                and toks[j - 2 : j - 1]
+                and toks[j - 2].cap
+            )
+        ):
+            j -= 1
+        if toks[j].low in {"of", "and", "for"}:
+            j += 1
+        if j - 1 >= 0 and toks[j - 1].low in DETERMINERS:
+            j -= 1
+    else:
+        # A description: the nearest determiner within five words ("the joint statement").
+        # The furthest one, so "a voice-over in the ad" is whole.
+        k, j = i, -1
+        while (
+            k >= 0 and i - k < 8 and toks[k].text not in ",;:" and (k == i or not cue_at(toks, k))
+        ):
+            if toks[k].low in PRONOUNS:
+                break
+            if toks[k].low in DETERMINERS or toks[k].low in QUANTIFIERS:
+                j = k
+            k -= 1
+        if j < 0:
+            return None
+    return _mention(text, toks[j : i + 1])
+
+
+def _mention(text: str, span: list[Token]) -> Mention:
+    """A mention over these tokens, cut from the left to at most eight words."""
+    start, end = span[0].start, span[-1].end
+    k = 0
+    while len(text[start:end].split()) > 8 and k + 1 < len(span):
+        k += 1
+        start = span[k].start
+    return Mention(start, end, text[start:end])
+
+
+_AFTER_STOPS = word_set(
+    "in on at to during after before that about when while as who which whose because since"
+)
+
+
+def subject_after(text: str, toks: list[Token], cue_end: int) -> Mention | None:
+    """The noun phrase after an inverted cue: "Putin" in "said Putin"."""
+    i = cue_end
+    if i >= len(toks) or toks[i].text in ",;:":
+        return None
+    first = toks[i]
+    if first.low in PRONOUNS:
+        return Mention(first.start, first.end, first.text)
+    j = i
+    described = first.low in DETERMINERS or first.low in QUANTIFIERS
+    if described:
+        j += 1
+    while j < len(toks) and j - i < 8 and toks[j].text not in ",;:":
+        if toks[j].low in CUES and j > i and not toks[j].cap:
+            break
+        if toks[j].low in _AFTER_STOPS:
+            break
+        if j > i and toks[j - 1].cap and not toks[j].cap and first.cap:
+            break  # "said Sanders as he …": the name ends at the first lower-case word
+        j += 1
+    if j == i + 1 and first.low in {"one", "another"}:
+        return Mention(first.start, first.end, first.text)  # "“…,” read one."
+    if j == i or (j == i + 1 and described):
+        return None
+    if not any(t.cap for t in toks[i:j]) and not described:
+        return None
+    return _mention(text, toks[i:j])
+
+
+def bare_name(words: list[str]) -> list[str]:
+    """A name without the titles before it: "Russian President Vladimir Putin" -> Vladimir Putin."""
+    out = list(words)
+    while len(out) > 1 and (
+        out[0].lower().rstrip(".") in TITLES
+        or (out[1].lower().rstrip(".") in TITLES and len(out) > 2)
+        or out[0].lower() in DETERMINERS
+    ):
+        out = out[1:]
+    # Keep the period of an initial ("Gregory T. Angelo"), drop a sentence's.
+    return [w.rstrip(",") if len(w.rstrip(",.")) == 1 else w.rstrip(",.") for w in out]
+
+
+@cache
+def is_org(name: str) -> bool:
+    """Whether a capitalized name looks like an organisation, a place or a document."""
+    low = name.lower().split()
+    return bool(low) and (
+        low[-1] in ORG_HEADS or low[0] == "the" or any(w in PLACE_WORDS for w in low)
+    )
+
+
+_OPENERS = word_set(
+    """in on at after before during following later earlier meanwhile last this yesterday
+    today reflecting speaking writing asked early for while although though as since because
+    with without despite amid under over now once until having when where if unlike like
+    instead back years months weeks days hours minutes moments"""
+)
+_QUESTIONS = word_set("why how what where when whether which who")
+_CONNECTIVES = word_set("but and so yet still however also then lastly finally instead")
+
+
+def sentence_subject(text: str, toks: list[Token]) -> Mention | None:
+    """The subject of a sentence's main clause: "It" in "It also condemned …, declaring:"."""
+    i = 0
+    while i < len(toks) and (
+        toks[i].low in _CONNECTIVES or (toks[i].text.isupper() and len(toks[i].text) > 2)
+    ):
+        i += 1  # "But", "Also", and datelines ("TALLAHASSEE —")
+        if i < len(toks) and toks[i].text == ",":
+            i += 1
+    if i < len(toks) and toks[i].low in _QUESTIONS:
+        return None
+    # Fronted phrases, one after another: "On Thursday, after remaining neutral, Warren …".
+    while i < len(toks) and (
+        toks[i].low in _OPENERS or toks[i].low.endswith(("ing", "ly")) or toks[i].low in NOT_HEADS
+    ):
+        comma = next((k for k in range(i, min(len(toks), i + 15)) if toks[k].text == ","), -1)
+        if comma < 0:
+            return None
+        i = comma + 1
+    if i >= len(toks):
+        return None
+    first = toks[i]
+    if first.low in PRONOUNS:
+        return Mention(first.start, first.end, first.text)
+    j = i
+    named = first.cap and first.low not in DETERMINERS and first.low not in QUANTIFIERS
+    while j < len(toks) and j - i < 6 and toks[j].text not in ",;:":
+        low = toks[j].low
+        verb = low in SKIP or low in CUES or low.endswith("ed")
+        after_article = j == i + 1 and first.low in DETERMINERS  # "The email goes on …"
+        if j > i and verb and not toks[j].cap and not after_article:
+            break
+        if j > i and named and not toks[j].cap:
+            break  # "Senator Lena Park spoke …": the name ends at its first lower-case word
+        j += 1
+    if j == i:
+        return None
+    return _mention(text, toks[i:j])

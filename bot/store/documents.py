@@ -127,7 +127,8 @@ class DocumentStore:
             [(doc_id, e.name, e.kind, m.start, m.end) for e in a.entities for m in e.mentions],
         )
         tx.executemany(
-            "INSERT INTO facts (doc_id, kind, text, value, start_pos, end_pos) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO facts (doc_id, kind, text, value, start_pos, end_pos)"
+            " VALUES (?,?,?,?,?,?)",
             [(doc_id, f.kind, f.text, f.value, f.start, f.end) for f in a.facts],
         )
         tx.executemany(
@@ -197,7 +198,8 @@ class DocumentStore:
         if not ids:
             return {}
         rows = self.db.connection().execute(
-            f"SELECT doc_id, title, date, url FROM documents WHERE doc_id IN ({_placeholders(len(ids))})",
+            "SELECT doc_id, title, date, url FROM documents"
+            f" WHERE doc_id IN ({_placeholders(len(ids))})",
             ids,
         )
         return {r[0]: Source(r[0], r[1], r[2], r[3]) for r in rows}
@@ -208,7 +210,8 @@ class DocumentStore:
         if not ids:
             return {}
         rows = self.db.connection().execute(
-            f"SELECT doc_id, ingested_at FROM documents WHERE doc_id IN ({_placeholders(len(ids))})",
+            "SELECT doc_id, ingested_at FROM documents"
+            f" WHERE doc_id IN ({_placeholders(len(ids))})",
             ids,
         )
         return {str(r[0]): str(r[1]) for r in rows}

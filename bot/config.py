@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from bot.errors import ConfigError
+from bot.schedule import parse_subscriptions
 
 DEFAULT_DB = Path("var/briefbot.db")
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -142,6 +143,7 @@ def load_settings(
     subs = digests.get("subscriptions") or []
     if not isinstance(subs, list) or not all(isinstance(s, Mapping) for s in subs):
         raise ConfigError(f"{where}: digests.subscriptions must be a list of mappings")
+    parse_subscriptions(subs, str(where))  # fail at start-up, naming the bad entry
     paths = documents.get("paths") or ["seeds"]
     if isinstance(paths, str):
         paths = [paths]

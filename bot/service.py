@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Protocol, cast
 
 from bot.briefing import Briefing, Clock, utc_now
 from bot.config import Settings
+from bot.delivery import Poster
 from bot.errors import BriefbotError
 from bot.render import Renderer
-from bot.store import Database
+from bot.schedule import parse_subscriptions
+from bot.scheduler import Scheduler
+from bot.store import Database, DigestStore
 from bot.topics import TopicBook
 from bot.watcher import FolderWatcher
 
@@ -73,6 +76,31 @@ def make_bots(settings: Settings, briefing: Briefing, wanted: Sequence[str]) -> 
     return bots
 
 
+def digest_scheduler(
+    settings: Settings, briefing: Briefing, posters: Mapping[str, Poster], clock: Clock = utc_now
+) -> Scheduler:
+    """The digest scheduler over the facade, with the config's subscriptions synced in."""
+    scheduler = Scheduler(
+        DigestStore(briefing.db),
+        posters,
+        lambda sub, since, until: briefing.digest(sub.topics, since, until),
+        settings.digests,
+        clock=clock,
+    )
+    where = str(settings.config_path or "briefbot.yaml")
+    scheduler.sync(parse_subscriptions(settings.digests.subscriptions, where))
+    return scheduler
+
+
+def posters_of(bots: Sequence[Bot]) -> dict[str, Poster]:
+    """The started bots that can post digests, by platform."""
+    return {
+        str(platform): cast(Poster, bot)
+        for bot in bots
+        if (platform := getattr(bot, "platform", None)) is not None
+    }
+
+
 async def serve(
     settings: Settings,
     wanted: Sequence[str] = (),
@@ -98,6 +126,8 @@ async def serve(
         log.info("serving %d platform(s)", len(started))
         watcher = FolderWatcher(settings.document_paths, briefing.ingest)
         tasks = [asyncio.create_task(watcher.run(stop), name="folder-watcher")]
+        scheduler = digest_scheduler(settings, briefing, posters_of(started), clock)
+        tasks.append(asyncio.create_task(scheduler.run(stop), name="digests"))
         await stop.wait()
         await asyncio.gather(*tasks, return_exceptions=True)
     finally:

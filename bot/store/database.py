@@ -79,6 +79,52 @@ CREATE TABLE IF NOT EXISTS quotes (
 );
 CREATE INDEX IF NOT EXISTS quotes_doc ON quotes(doc_id);
 CREATE INDEX IF NOT EXISTS quotes_speaker ON quotes(speaker);
+-- Digests (bot/store/digests.py): subscriptions, claimed slots, and each posted part.
+CREATE TABLE IF NOT EXISTS subscriptions (
+    sub_id INTEGER PRIMARY KEY,
+    platform TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    topics TEXT NOT NULL,
+    at TEXT NOT NULL,
+    days TEXT NOT NULL,
+    tz TEXT NOT NULL,
+    nothing_new INTEGER NOT NULL DEFAULT 0,
+    source TEXT NOT NULL DEFAULT 'config',
+    created_at TEXT NOT NULL,
+    next_run TEXT NOT NULL,
+    last_until TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    paused INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (platform, channel)
+);
+CREATE INDEX IF NOT EXISTS subscriptions_next ON subscriptions(next_run);
+CREATE TABLE IF NOT EXISTS digest_slots (
+    sub_id INTEGER NOT NULL REFERENCES subscriptions(sub_id) ON DELETE CASCADE,
+    slot TEXT NOT NULL,
+    state TEXT NOT NULL,
+    since TEXT,
+    until TEXT,
+    payloads TEXT,
+    parts INTEGER,
+    claimed_at TEXT NOT NULL,
+    done_at TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    PRIMARY KEY (sub_id, slot)
+);
+CREATE INDEX IF NOT EXISTS digest_slots_state ON digest_slots(state);
+CREATE TABLE IF NOT EXISTS digest_parts (
+    sub_id INTEGER NOT NULL,
+    slot TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    marker TEXT NOT NULL,
+    state TEXT NOT NULL,
+    message_id TEXT,
+    at TEXT NOT NULL,
+    PRIMARY KEY (sub_id, slot, part),
+    FOREIGN KEY (sub_id, slot) REFERENCES digest_slots(sub_id, slot) ON DELETE CASCADE
+);
 """
 
 # version -> SQL that upgrades a database from version-1 to version.
@@ -101,7 +147,11 @@ class Database:
         """This thread's connection, opened on first use."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            # check_same_thread=False only so close() may run on any thread; each
+            # connection is still used by the thread that opened it.
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 30000")

@@ -31,13 +31,15 @@ from bot.models import (
     Sentence,
     Skipped,
     Source,
+    Subscription,
     TimelineEvent,
     Topic,
     TopicInfo,
     TopicRef,
 )
 from bot.render import Renderer
-from bot.store import Database, DocumentStore, Passage
+from bot.store import Database, DigestStore, DocumentStore, Passage
+from bot.subscriptions import Subscriptions
 from bot.summarise import Candidate, select
 from bot.topics import TopicBook, slugify
 
@@ -108,6 +110,7 @@ class Briefing:
         *,
         clock: Clock = utc_now,
         max_file_bytes: int = corpus.DEFAULT_MAX_BYTES,
+        first_window_hours: float = 24.0,
     ) -> None:
         self.db = db
         self.store = DocumentStore(db)
@@ -115,6 +118,8 @@ class Briefing:
         self.renderer = renderer
         self.clock = clock
         self.max_file_bytes = max_file_bytes
+        self.first_window_hours = first_window_hours
+        self.subscriptions = Subscriptions(DigestStore(db), topics, clock)
 
     # -- corpus --------------------------------------------------------------------------
 
@@ -349,6 +354,34 @@ class Briefing:
             until=_stamp(until),
             sections=tuple(sections),
         )
+
+    # -- digest subscriptions (the rules live in bot/subscriptions.py) --------------------
+
+    def subscribe(
+        self, platform: str, channel: str, words: Sequence[str], user: str | None = None
+    ) -> Subscription:
+        """`/digest subscribe TOPIC... [at HH:MM] [tz ZONE] [daily|weekdays|weekly DAY]`."""
+        return self.subscriptions.subscribe(platform, channel, words, user)
+
+    def unsubscribe(self, platform: str, channel: str, what: str) -> Subscription | None:
+        """`/digest unsubscribe TOPIC|all`; None when the channel's digest is gone."""
+        return self.subscriptions.unsubscribe(platform, channel, what)
+
+    def digests(
+        self, platform: str | None = None, channel: str | None = None
+    ) -> list[Subscription]:
+        """`/digest list`: subscriptions of a channel (or platform, or all), paused ones too."""
+        return self.subscriptions.listing(platform, channel)
+
+    def preview(self, platform: str, channel: str) -> Digest:
+        """`/digest now`: what the channel's next digest would hold if it were due now."""
+        sub = self.subscriptions.store.for_channel(platform, channel)
+        if sub is None:
+            raise BriefbotError(
+                "This channel has no digest yet: `/digest subscribe golden-dome at 08:00`."
+            )
+        since, until = self.subscriptions.window(sub, self.first_window_hours)
+        return self.digest(sub.topics, since, until, title="Preview of the next digest")
 
     def _actors(self, docs: Sequence[str], found: list[Passage]) -> list[Entity]:
         """Entities of a topic's documents, those named in its passages first."""

@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -20,6 +21,7 @@ from bot.briefing import Briefing
 from bot.config import load_settings
 from bot.corpus import SkipFile, read_text
 from bot.errors import BriefbotError, UnknownTopic
+from bot.models import Subscription
 from bot.render import FORMATS, to_json
 from bot.service import build, serve
 from bot.summarise import summarize_text
@@ -179,6 +181,44 @@ def cmd_discord(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _describe(sub: Subscription) -> str:
+    state = f"PAUSED ({sub.last_error})" if sub.paused else "active"
+    extra = ", nothing-new notes" if sub.nothing_new else ""
+    return (
+        f"{sub.platform} {sub.channel}: {', '.join(sub.topics)}, "
+        f"{sub.schedule.describe()}{extra}; {state}"
+    )
+
+
+def cmd_digest(app: Briefing, args: argparse.Namespace) -> int:
+    action = args.digest_command
+    if action == "list":
+        subs = app.digests(args.platform, args.channel)
+        lines = [_describe(s) for s in subs]
+        _emit(args, [s.to_dict() for s in subs], "\n".join(lines) or "(no digests)")
+        return EXIT_OK
+    if not args.platform or not args.channel:
+        raise BriefbotError(f"`digest {action}` needs --platform slack|discord and --channel ID.")
+    if action == "subscribe":
+        sub = app.subscribe(args.platform, args.channel, args.words)
+        _emit(args, sub.to_dict(), f"subscribed: {_describe(sub)}")
+    elif action == "unsubscribe":
+        left = app.unsubscribe(args.platform, args.channel, " ".join(args.words))
+        text = f"now: {_describe(left)}" if left else "the channel's digest is stopped"
+        _emit(args, left.to_dict() if left else None, text)
+    else:
+        digest = app.preview(args.platform, args.channel)
+        if args.format == "json":
+            print(to_json(digest.to_dict()))
+        elif not digest.sections:
+            print(f"{digest.title}: nothing new since {digest.since[:16]}")
+        else:
+            print(f"{digest.title} ({digest.since[:16]} to {digest.until[:16]} UTC)\n")
+            for section in digest.sections:
+                print(app.render(section.brief, args.format))
+    return EXIT_OK
+
+
 def cmd_summarize(args: argparse.Namespace) -> int:
     if args.sentences < 1:
         raise BriefbotError("--sentences must be at least 1")
@@ -291,6 +331,24 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=int, help="HTTP port for Slack events (default 3000; PORT)")
     p.set_defaults(run=None, standalone=cmd_serve)
+    p = sub.add_parser("digest", help="manage scheduled digests of a channel")
+    dg = p.add_subparsers(dest="digest_command", metavar="ACTION", required=True)
+    for action, words, helptext in (
+        (
+            "subscribe",
+            "+",
+            "TOPIC... [at HH:MM] [tz ZONE] [daily|weekdays|weekly DAY] [nothing-new]",
+        ),
+        ("unsubscribe", "+", "TOPIC or all"),
+        ("list", None, "list digests (of a platform or channel, if given)"),
+        ("now", None, "preview the channel's next digest as if it were due now"),
+    ):
+        d = dg.add_parser(action, parents=[fmt], help=helptext)
+        d.add_argument("--platform", choices=["slack", "discord"])
+        d.add_argument("--channel", help="the channel id (Slack C..., Discord snowflake)")
+        if words:
+            d.add_argument("words", nargs=words, metavar="WORD", help=helptext)
+        d.set_defaults(run=cmd_digest)
     p = sub.add_parser("discord", help="register slash commands, print the invite link")
     dsub = p.add_subparsers(dest="discord_command", metavar="ACTION", required=True)
     d = dsub.add_parser("sync", parents=[fmt], help="register /brief /card /quotes with Discord")
@@ -327,6 +385,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `briefbot brief x | head`: the reader left, which is fine
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (keep Python quiet at exit)
+        return EXIT_OK
     except Exception:
         log.exception("internal error")
         print("briefbot: internal error; the log above has the details.", file=sys.stderr)

@@ -74,7 +74,7 @@ class Settings:
     slack: SlackSettings = field(default_factory=SlackSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     digests: DigestSettings = field(default_factory=DigestSettings)
-    alerts_channel: str | None = None
+    alert_channels: Mapping[str, str] = field(default_factory=dict)  # platform -> channel
     config_path: Path | None = None
 
     @property
@@ -108,6 +108,17 @@ def _read_yaml(path: Path) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: the config must be a mapping")
     return data
+
+
+def _alert_channels(value: Any, where: Path) -> dict[str, str]:
+    """`alerts.channel`: one channel id for every platform, or {slack: ..., discord: ...}."""
+    if value is None:
+        return {}
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return {"slack": str(value), "discord": str(value)}
+    if isinstance(value, Mapping) and set(value) <= {"slack", "discord"}:
+        return {str(k): str(v) for k, v in value.items()}
+    raise ConfigError(f"{where}: alerts.channel must be a channel id or {{slack: ID, discord: ID}}")
 
 
 def _default_briefs() -> Path:
@@ -177,6 +188,6 @@ def load_settings(
             first_window_hours=_number(digests, "first_window_hours", 24, "digests"),
             subscriptions=tuple(subs),
         ),
-        alerts_channel=alerts.get("channel"),
+        alert_channels=_alert_channels(alerts.get("channel"), where),
         config_path=path,
     )

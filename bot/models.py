@@ -399,6 +399,7 @@ class Subscription:
     failures: int = 0  # consecutive permanent delivery failures (issue #9 pauses on these)
     last_error: str | None = None
     paused: bool = False
+    subscriber: str | None = None  # who subscribed from chat: told by DM when delivery breaks
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -411,4 +412,5 @@ class Subscription:
             "failures": self.failures,
             "last_error": self.last_error,
             "paused": self.paused,
+            "subscriber": self.subscriber,
         }

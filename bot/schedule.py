@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import ConfigError
+from bot.errors import BriefbotError, ConfigError
 from bot.models import DAY_NAMES, Schedule, Subscription
 
 PLATFORMS = ("slack", "discord")
@@ -165,3 +166,70 @@ def marker(sub_id: int, slot: dt.datetime, part: int) -> str:
     Compact so it fits Discord's 25-character nonce: bb:<sub>:<yymmddHHMM>:<part>.
     """
     return f"bb:{sub_id}:{slot.astimezone(dt.UTC):%y%m%d%H%M}:{part}"
+
+
+@dataclass(frozen=True)
+class DigestRequest:
+    """What `/digest subscribe` asked for; None fields keep the channel's current setting."""
+
+    topics: tuple[str, ...]
+    at: str | None = None
+    tz: str | None = None
+    days: str | None = None
+    nothing_new: bool | None = None
+
+
+SUBSCRIBE_USAGE = (
+    "Usage: `subscribe TOPIC... [at HH:MM] [tz Europe/London] [daily|weekdays|weekly DAY]"
+    " [nothing-new]`, e.g. `subscribe golden-dome nuclear-risk at 08:00 tz Europe/London`."
+)
+
+
+def parse_digest_request(words: Sequence[str]) -> DigestRequest:
+    """Parse the words after `subscribe`; BriefbotError says what is wrong and how to fix it."""
+    topics: list[str] = []
+    at = tz = days = None
+    nothing_new: bool | None = None
+    i = 0
+    low = [w.lower() for w in words]
+    while i < len(words):
+        word = low[i]
+        if word in ("at", "tz", "weekly") and i + 1 >= len(words):
+            raise BriefbotError(f"`{word}` needs a value. {SUBSCRIBE_USAGE}")
+        if word == "at":
+            at = words[i + 1]
+            if not _AT.match(at):
+                raise BriefbotError(
+                    f"{at!r} is not a time: use 24-hour HH:MM, e.g. `at 08:00` or `at 17:30`."
+                )
+            i += 2
+        elif word == "tz":
+            tz = words[i + 1]
+            try:
+                zone(tz)
+            except ConfigError:
+                raise BriefbotError(
+                    f"Unknown time zone {tz!r}: use an IANA name such as `Europe/London`, "
+                    "`America/New_York` or `UTC`."
+                ) from None
+            i += 2
+        elif word == "weekly":
+            day = low[i + 1]
+            if day not in DAY_NAMES:
+                raise BriefbotError(
+                    f"{words[i + 1]!r} is not a day: use `weekly monday` … `weekly sunday`."
+                )
+            days = day
+            i += 2
+        elif word in ("daily", "weekdays") or word in DAY_NAMES:
+            days = word
+            i += 1
+        elif word in ("nothing-new", "nothing_new"):
+            nothing_new = True
+            i += 1
+        else:
+            topics.append(words[i])
+            i += 1
+    if not topics:
+        raise BriefbotError(f"Name at least one topic. {SUBSCRIBE_USAGE}")
+    return DigestRequest(tuple(dict.fromkeys(topics)), at, tz, days, nothing_new)

@@ -17,6 +17,7 @@ from bot.render import Renderer
 from bot.schedule import parse_subscriptions
 from bot.scheduler import Scheduler
 from bot.store import Database, DigestStore
+from bot.subscriptions import FailureAlerts
 from bot.topics import TopicBook
 from bot.watcher import FolderWatcher
 
@@ -41,6 +42,7 @@ def build(settings: Settings, clock: Clock = utc_now) -> Briefing:
         Renderer(settings.templates_dir),
         clock=clock,
         max_file_bytes=settings.max_file_bytes,
+        first_window_hours=settings.digests.first_window_hours,
     )
 
 
@@ -86,6 +88,7 @@ def digest_scheduler(
         lambda sub, since, until: briefing.digest(sub.topics, since, until),
         settings.digests,
         clock=clock,
+        on_failure=FailureAlerts(briefing.subscriptions, posters, settings.alert_channels),
     )
     where = str(settings.config_path or "briefbot.yaml")
     scheduler.sync(parse_subscriptions(settings.digests.subscriptions, where))

@@ -465,6 +465,7 @@ class SlackBot:
 
     async def notify(self, target: str, text: str) -> None:
         """DM a user (U.../W... id) or post in a channel; the text is escaped."""
+        target = target.removeprefix("user:")  # the scheduler's alerts name users so
         with delivering():
             channel = target
             if _USER_ID.match(target):

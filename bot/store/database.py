@@ -96,6 +96,7 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     failures INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     paused INTEGER NOT NULL DEFAULT 0,
+    subscriber TEXT,
     UNIQUE (platform, channel)
 );
 CREATE INDEX IF NOT EXISTS subscriptions_next ON subscriptions(next_run);

@@ -79,6 +79,7 @@ def _subscription(r: sqlite3.Row) -> Subscription:
         failures=int(r["failures"]),
         last_error=r["last_error"],
         paused=bool(r["paused"]),
+        subscriber=r["subscriber"],
     )
 
 
@@ -110,6 +111,9 @@ class DigestStore:
             # A database made before the digest tables joined schema 1: every statement of the
             # schema is IF NOT EXISTS, so running it again only adds what is missing.
             conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(subscriptions)")}
+        if "subscriber" not in columns:  # a development database from before /digest
+            conn.execute("ALTER TABLE subscriptions ADD COLUMN subscriber TEXT")
 
     # -- subscriptions ---------------------------------------------------------------------
 
@@ -195,6 +199,90 @@ class DigestStore:
             .fetchone()
         )
         return _subscription(row) if row is not None else None
+
+    def for_channel(self, platform: str, channel: str) -> Subscription | None:
+        """A channel's subscription, if it has one."""
+        row = (
+            self.db.connection()
+            .execute(
+                "SELECT * FROM subscriptions WHERE platform = ? AND channel = ?",
+                (platform, channel),
+            )
+            .fetchone()
+        )
+        return _subscription(row) if row is not None else None
+
+    def save_chat(
+        self, sub: Subscription, next_run: dt.datetime, now: dt.datetime, subscriber: str | None
+    ) -> Subscription:
+        """Create or replace a channel's subscription made from chat or the CLI; resumes it.
+
+        An unchanged schedule keeps its next run, so a pending slot is neither lost nor doubled.
+        """
+        at = f"{sub.schedule.hour:02d}:{sub.schedule.minute:02d}"
+        topics = json.dumps(list(sub.topics))
+        with self.db.transaction() as tx:
+            row = tx.execute(
+                "SELECT * FROM subscriptions WHERE platform = ? AND channel = ?",
+                (sub.platform, sub.channel),
+            ).fetchone()
+            if row is None:
+                tx.execute(
+                    "INSERT INTO subscriptions (platform, channel, topics, at, days, tz,"
+                    " nothing_new, source, created_at, next_run, subscriber)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'chat', ?, ?, ?)",
+                    (
+                        sub.platform,
+                        sub.channel,
+                        topics,
+                        at,
+                        sub.schedule.days,
+                        sub.schedule.tz,
+                        int(sub.nothing_new),
+                        iso(now),
+                        iso(next_run),
+                        subscriber,
+                    ),
+                )
+            else:
+                same = (row["at"], row["days"], row["tz"]) == (
+                    at,
+                    sub.schedule.days,
+                    sub.schedule.tz,
+                )
+                tx.execute(
+                    "UPDATE subscriptions SET topics = ?, at = ?, days = ?, tz = ?,"
+                    " nothing_new = ?, source = 'chat', next_run = ?, paused = 0, failures = 0,"
+                    " last_error = NULL, subscriber = coalesce(?, subscriber) WHERE sub_id = ?",
+                    (
+                        topics,
+                        at,
+                        sub.schedule.days,
+                        sub.schedule.tz,
+                        int(sub.nothing_new),
+                        row["next_run"] if same else iso(next_run),
+                        subscriber,
+                        row["sub_id"],
+                    ),
+                )
+        saved = self.for_channel(sub.platform, sub.channel)
+        assert saved is not None
+        return saved
+
+    def delete(self, sub_id: int) -> None:
+        """Remove a subscription and its delivery record."""
+        with self.db.transaction() as tx:
+            tx.execute("DELETE FROM digest_parts WHERE sub_id = ?", (sub_id,))
+            tx.execute("DELETE FROM digest_slots WHERE sub_id = ?", (sub_id,))
+            tx.execute("DELETE FROM subscriptions WHERE sub_id = ?", (sub_id,))
+
+    def pause(self, sub_id: int, reason: str) -> None:
+        """Stop delivering a subscription after repeated failures, keeping why."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "UPDATE subscriptions SET paused = 1, last_error = ? WHERE sub_id = ?",
+                (reason, sub_id),
+            )
 
     def set_paused(self, sub_id: int, paused: bool) -> None:
         """Pause or resume a subscription (issue #9 pauses after repeated failures)."""

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot import __version__
 from bot.analysis.entities import extract_entities
@@ -139,19 +139,6 @@ def cmd_quotes(app: Briefing, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _each_file(paths: Sequence[str], handle: Callable[[str, str], dict[str, object]]) -> int:
-    status = EXIT_OK
-    for p in paths:
-        try:
-            text = read_text(Path(p))
-        except (SkipFile, OSError) as exc:
-            print(f"skipped {p}: {exc}", file=sys.stderr)
-            status = EXIT_SKIPPED
-            continue
-        print(json.dumps({"file": p, **handle(p, text)}, ensure_ascii=False))
-    return status
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, args.db)
     if args.port is not None:
@@ -219,34 +206,12 @@ def cmd_digest(app: Briefing, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_summarize(args: argparse.Namespace) -> int:
-    if args.sentences < 1:
-        raise BriefbotError("--sentences must be at least 1")
-    if args.format != "json":
-        status = EXIT_OK
-        for p in args.files:
-            try:
-                text = read_text(Path(p))
-            except (SkipFile, OSError) as exc:
-                print(f"skipped {p}: {exc}", file=sys.stderr)
-                status = EXIT_SKIPPED
-                continue
-            print(f"== {p}")
-            for s in summarize_text(text, args.sentences):
-                print(f"- {' '.join(s.text.split())}")
-        return status
-    return _each_file(
-        args.files, lambda p, t: {"sentences": [s.text for s in summarize_text(t, args.sentences)]}
-    )
-
-
-def cmd_quotes_file(args: argparse.Namespace) -> int:
-    def handle(path: str, text: str) -> dict[str, object]:
-        people = extract_entities(text, path)
-        return {"quotes": [q.to_dict() for q in extract_quotes(text, path, people)]}
-
-    if args.format == "json":
-        return _each_file(args.files, handle)
+def _each_file(
+    args: argparse.Namespace,
+    analyse: Callable[[str, str], dict[str, Any]],
+    lines: Callable[[dict[str, Any]], list[str]],
+) -> int:
+    """Run a no-database command over files: a JSON object per line, or readable text."""
     status = EXIT_OK
     for p in args.files:
         try:
@@ -255,10 +220,41 @@ def cmd_quotes_file(args: argparse.Namespace) -> int:
             print(f"skipped {p}: {exc}", file=sys.stderr)
             status = EXIT_SKIPPED
             continue
-        print(f"== {p}")
-        for q in extract_quotes(text, p, extract_entities(text, p)):
-            print(f"- “{' '.join(q.text.split())}” ({q.speaker or 'unattributed'}, {q.cue})")
+        result = analyse(p, text)
+        if args.format == "json":
+            print(json.dumps({"file": p, **result}, ensure_ascii=False))
+        else:
+            print("\n".join([f"== {p}", *lines(result)]))
     return status
+
+
+def _oneline(text: str) -> str:
+    return " ".join(text.split())
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    if args.sentences < 1:
+        raise BriefbotError("--sentences must be at least 1")
+    return _each_file(
+        args,
+        lambda p, t: {"sentences": [s.text for s in summarize_text(t, args.sentences)]},
+        lambda r: [f"- {_oneline(s)}" for s in r["sentences"]],
+    )
+
+
+def cmd_quotes_file(args: argparse.Namespace) -> int:
+    def analyse(path: str, text: str) -> dict[str, Any]:
+        people = extract_entities(text, path)
+        return {"quotes": [q.to_dict() for q in extract_quotes(text, path, people)]}
+
+    return _each_file(
+        args,
+        analyse,
+        lambda r: [
+            f"- “{_oneline(q['text'])}” ({q['speaker'] or 'unattributed'}, {q['cue']})"
+            for q in r["quotes"]
+        ],
+    )
 
 
 def parser() -> argparse.ArgumentParser:

@@ -15,7 +15,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.adapters.slack import SORRY, SlackBot
+from bot.adapters.slack import SlackBot
+from bot.adapters.slack_blocks import SORRY
 from bot.briefing import Briefing
 from bot.config import SlackSettings
 from bot.errors import BriefbotError
@@ -183,7 +184,7 @@ async def test_configured_command_names(
     slack = SlackBot(app, settings(fake_slack, commands=commands), host="127.0.0.1")
     await slack.start()
     try:
-        assert slack.command_names == ["/bb", "/bbcard", "/bbquotes"]
+        assert slack.command_names == ["/bb", "/bbcard", "/bbdigest", "/bbquotes"]
         answer = await ask(http, slack, fake_slack, "/bbcard", "golden-dome")
         assert "Fact card" in all_text(answer)
         helped = await ask(http, slack, fake_slack, "/bb", "help")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -20,15 +21,19 @@ from tests.fakes.slack_api import FakeSlack, form, sign, slash_command
 
 MANIFEST = ROOT / "deploy" / "slack" / "manifest.yaml"
 SECRET = "serve-secret"
-# Web API methods the adapter (and the digest work on top of it) calls, and the scope each needs.
-NEEDED_SCOPES = {
-    "slash commands": {"commands"},
-    "chat.postMessage": {"chat:write", "chat:write.public"},
-    "conversations.history": {"channels:history", "groups:history"},
-    "conversations.open": {"im:write"},
-    "users.info": {"users:read"},
-    "usergroups.list": {"usergroups:read"},
+ADAPTER = [ROOT / "bot" / "adapters" / f for f in ("slack.py", "slack_digest.py")]
+# Every Web API method the adapter may call, and the bot scopes it needs.
+METHOD_SCOPES: dict[str, set[str]] = {
+    "auth_test": set(),
+    "apps_connections_open": set(),  # the app-level token's connections:write
+    "chat_postMessage": {"chat:write", "chat:write.public"},  # digests, alerts, Share fallback
+    "conversations_history": {"channels:history", "groups:history"},  # digest recovery
+    "conversations_open": {"im:write"},  # alerts by DM
+    "users_info": {"users:read"},  # /digest: is_admin / is_owner
+    "usergroups_list": {"usergroups:read"},  # /digest: slack.digest_admin_group
+    "usergroups_users_list": {"usergroups:read"},
 }
+_CALL = re.compile(r"\b(?:client|poster)\.([a-z]+_[A-Za-z_]+)\(")
 
 
 def free_port() -> int:
@@ -41,9 +46,12 @@ def test_manifest_matches_the_registered_commands_and_scopes(app: Briefing) -> N
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     commands = sorted(c["command"] for c in manifest["features"]["slash_commands"])
     bot = SlackBot(app, SlackSettings(bot_token="xoxb-x"))
-    assert commands == bot.command_names
-    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert scopes == set().union(*NEEDED_SCOPES.values())
+    assert commands == bot.command_names == ["/brief", "/card", "/digest", "/quotes"]
+    called = {m for path in ADAPTER for m in _CALL.findall(path.read_text(encoding="utf-8"))}
+    assert {"users_info", "usergroups_users_list", "conversations_open"} <= called
+    assert called <= set(METHOD_SCOPES), f"say which scope {called - set(METHOD_SCOPES)} need"
+    needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in called))
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
 

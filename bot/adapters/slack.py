@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
-import re
 import time
-from collections.abc import Coroutine, Iterator, Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 import aiohttp
@@ -27,6 +25,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack_blocks import (
     SHARE_ACTION,
+    SORRY,
+    USER_ID,
     Message,
     Payload,
     Request,
@@ -39,28 +39,19 @@ from bot.adapters.slack_blocks import (
     parse,
     quotes_message,
     share_button,
+    unknown_topic,
 )
+from bot.adapters.slack_digest import NETWORK, DigestCommands, delivering
 from bot.briefing import Briefing
 from bot.config import SlackSettings
-from bot.errors import BriefbotError, DeliveryError, UnknownTopic
+from bot.errors import BriefbotError, UnknownTopic
 from bot.models import Digest
 
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "briefbot_digest"  # message metadata type that carries a digest's marker
 EVENTS_PATH = "/slack/events"
-SORRY = (
-    "Sorry, something went wrong on our side and this answer could not be made. "
-    "It has been logged; please try again later."
-)
 KINDS = ("brief", "card", "quotes")
-# Errors after which retrying the same post cannot succeed until a person acts.
-PERMANENT = frozenset(
-    {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth"}
-    | {"not_authed", "token_revoked", "missing_scope", "restricted_action", "user_not_found"}
-)
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_NETWORK = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 # Work a listener defers until its ack has been written to Slack (HTTP body or socket frame):
 # bolt only notices ack() by polling every 10 ms, so work started in the listener could answer
 # before the ack leaves.
@@ -69,40 +60,6 @@ Work = Coroutine[Any, Any, None]
 # Answers computed at once. The core is CPU-bound Python: more threads than this only fight
 # the event loop for the GIL and slow the acks, without answering any sooner.
 WORKERS = 2
-
-
-def _header(exc: SlackApiError, name: str) -> str | None:
-    headers = getattr(exc.response, "headers", None) or {}
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            return str(value[0] if isinstance(value, list) else value)
-    return None
-
-
-@contextlib.contextmanager
-def delivering() -> Iterator[None]:
-    """Turn Slack's refusals and network failures into DeliveryError."""
-    try:
-        yield
-    except SlackApiError as exc:
-        raise delivery_error(exc) from None
-    except _NETWORK as exc:
-        raise DeliveryError(f"network error talking to Slack: {exc}") from None
-
-
-def delivery_error(exc: SlackApiError) -> DeliveryError:
-    """Slack's refusal as a DeliveryError: 429 later, lost access permanent, else transient."""
-    status = exc.response.status_code
-    error = str(exc.response.get("error") or f"HTTP {status}")
-    if status == 429 or error == "ratelimited":
-        try:
-            retry_after = float(_header(exc, "Retry-After") or 1)
-        except ValueError:
-            retry_after = 1.0
-        return DeliveryError(f"rate limited by Slack ({error})", retry_after=retry_after)
-    if error in PERMANENT:
-        return DeliveryError(f"Slack refused: {error}", permanent=True)
-    return DeliveryError(f"Slack error: {error} (HTTP {status})")
 
 
 class SlackBot:
@@ -131,12 +88,15 @@ class SlackBot:
         self.kinds = {settings.commands[k]: k for k in KINDS}
         for name in self.kinds:
             self.app.command(name)(self._on_command)
+        self.digest_command = settings.commands.get("digest", "/digest")
+        self.app.command(self.digest_command)(self._on_command)
         self.app.action(SHARE_ACTION)(self._on_share)
         self.bot_user: str | None = None
         self.port: int | None = None  # the bound port once serving HTTP
         self._tasks: set[asyncio.Task[Any]] = set()
         self._inflight: dict[tuple[Request, bool], asyncio.Task[tuple[Payload, bool]]] = {}
         self._workers = asyncio.Semaphore(WORKERS)
+        self.digests = DigestCommands(briefing, settings, self.client, self._workers)
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None  # kept-alive, for response_urls
@@ -144,7 +104,7 @@ class SlackBot:
     @property
     def command_names(self) -> list[str]:
         """The slash commands this bot answers, as registered with bolt."""
-        return sorted(self.kinds)
+        return sorted([*self.kinds, self.digest_command])
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -170,7 +130,7 @@ class SlackBot:
                 f"Slack rejected SLACK_BOT_TOKEN ({error}). Copy the Bot User OAuth Token "
                 "(xoxb-...) from your app's OAuth & Permissions page."
             ) from None
-        except _NETWORK as exc:
+        except NETWORK as exc:
             raise BriefbotError(f"Cannot reach Slack at {self.client.base_url}: {exc}") from None
         self.bot_user = auth.get("user_id")
         log.info("slack: authenticated as %s in %s", auth.get("user"), auth.get("team"))
@@ -206,7 +166,7 @@ class SlackBot:
         handler.client.wss_uri = opened["url"]
         try:
             await asyncio.wait_for(handler.connect_async(), timeout=30)  # type: ignore[no-untyped-call]
-        except (TimeoutError, *_NETWORK) as exc:
+        except (TimeoutError, *NETWORK) as exc:
             await handler.close_async()  # type: ignore[no-untyped-call]
             raise BriefbotError(f"Cannot open Slack's Socket Mode connection: {exc}") from None
         self._socket = handler
@@ -300,9 +260,25 @@ class SlackBot:
     ) -> None:
         await ack()  # Slack wants this within 3 s; the work happens after
         kind = self.kinds.get(str(command.get("command")), "brief")
-        request = parse(kind, str(command.get("text") or ""))
+        text = str(command.get("text") or "")
         respond = self._hook(str(command.get("response_url") or ""))
-        self._after_ack(context, self._answer(request, respond))
+        first, _, rest = text.strip().partition(" ")
+        if command.get("command") == self.digest_command:  # its permission check comes after
+            self._after_ack(context, self._digest(command, text, respond))
+        elif kind == "brief" and first.lower() == "digest":  # `/brief digest list`
+            self._after_ack(context, self._digest(command, rest, respond))
+        else:
+            self._after_ack(context, self._answer(parse(kind, text), respond))
+
+    async def _digest(
+        self, command: dict[str, Any], text: str, respond: AsyncWebhookClient
+    ) -> None:
+        channel, user = str(command.get("channel_id") or ""), str(command.get("user_id") or "")
+        reply = await self.digests.answer(text, channel, user)
+        kind = "in_channel" if reply.public else "ephemeral"
+        for payload in reply.payloads:
+            if not await self._respond(respond, payload, response_type=kind):
+                break
 
     def _render(self, request: Request, shareable: bool) -> Payload:
         """Compute and render an answer (runs in a worker thread: the core is synchronous)."""
@@ -342,11 +318,7 @@ class SlackBot:
             async with self._workers:
                 return await asyncio.to_thread(self._render, request, shareable), True
         except UnknownTopic as exc:
-            closest = ", ".join(f"`{c}`" for c in exc.closest)
-            hint = f" Closest topics: {closest}." if closest else ""
-            command = self.settings.commands["brief"]
-            text = f"I don't know the topic {exc.name!r} and found nothing about it.{hint}"
-            return notice(f"{text} Type `{command} help` for the list."), False
+            return unknown_topic(exc, self.settings.commands["brief"]), False
         except BriefbotError as exc:
             return notice(str(exc)), False
         except Exception:
@@ -365,7 +337,7 @@ class SlackBot:
             options.update(text=payload["text"], blocks=payload["blocks"])
         try:
             result = await respond.send(**options)
-        except _NETWORK as exc:
+        except NETWORK as exc:
             log.warning("slack: response_url unreachable: %s", exc)
             return False
         if result.status_code != 200:
@@ -392,7 +364,7 @@ class SlackBot:
             await self._respond(respond, payload, response_type="ephemeral")
             return
         user = str((body.get("user") or {}).get("id") or "")
-        if _USER_ID.match(user):
+        if USER_ID.match(user):
             shared_by = {"type": "mrkdwn", "text": f"Shared by <@{user}>"}
             payload["blocks"].insert(1, {"type": "context", "elements": [shared_by]})
         if await self._respond(
@@ -406,7 +378,7 @@ class SlackBot:
             await self.client.chat_postMessage(
                 channel=channel, text=payload["text"], blocks=payload["blocks"]
             )
-        except (SlackApiError, *_NETWORK) as exc:
+        except (SlackApiError, *NETWORK) as exc:
             log.warning("slack: could not share in %s: %s", channel, exc)
             await self._respond(
                 respond,
@@ -468,7 +440,7 @@ class SlackBot:
         target = target.removeprefix("user:")  # the scheduler's alerts name users so
         with delivering():
             channel = target
-            if _USER_ID.match(target):
+            if USER_ID.match(target):
                 opened = await self.poster.conversations_open(users=target)
                 channel = str(opened["channel"]["id"])
             await self.poster.chat_postMessage(channel=channel, text=escape(text))

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.errors import UnknownTopic
 from bot.models import Brief, Card, Cited, Digest, QuoteHit, QuoteList, Source, TopicInfo
 
 MAX_BLOCKS = 50
@@ -35,9 +36,14 @@ MESSAGE_CHARS = 12_000  # counted as the blocks' JSON, which over-counts the tex
 FALLBACK_CHARS = 2_000  # the notification `text` shown where blocks cannot be
 SENTENCE_CHARS = 700  # one cited sentence: long enough for any real sentence
 SHARE_ACTION = "briefbot_share"
+SORRY = (
+    "Sorry, something went wrong on our side and this answer could not be made. "
+    "It has been logged; please try again later."
+)
 TRIMMED = "_(trimmed: the full answer is longer than one Slack message)_"
 
 Payload = dict[str, Any]
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")  # a Slack user id, safe to put in <@...>
 
 
 def escape(text: str) -> str:
@@ -328,6 +334,11 @@ def help_message(commands: Mapping[str, str], topics: Sequence[TopicInfo]) -> Me
                 f"`{b} TOPIC` a short cited briefing (TL;DR, key points, people, sources)",
                 f"`{cd} TOPIC` or `{b} card TOPIC` a fact card",
                 f"`{q} TOPIC`, `{q} speaker: NAME` or `{b} quotes ...` attributed quotes",
+                *(
+                    [f"`{commands['digest']} help` this channel's scheduled digest"]
+                    if "digest" in commands
+                    else []
+                ),
                 f"`{b} help` this message",
                 "A topic is a defined slug below, or a few words to search for. "
                 "Answers are private to you until you press *Share in channel*.",
@@ -345,6 +356,14 @@ def notice(text: str) -> Payload:
     m.fallback = clip_escaped(text, FALLBACK_CHARS)
     m.section(escape(text))
     return m.payload()
+
+
+def unknown_topic(exc: UnknownTopic, brief_command: str) -> Payload:
+    """The notice for an unknown topic: the closest known ones, and where the list is."""
+    closest = ", ".join(f"`{c}`" for c in exc.closest)
+    hint = f" Closest topics: {closest}." if closest else ""
+    text = f"I don't know the topic {exc.name!r} and found nothing about it.{hint}"
+    return notice(f"{text} Type `{brief_command} help` for the list.")
 
 
 def digest_messages(digest: Digest) -> list[Payload]:

@@ -89,16 +89,22 @@ def test_serve_picks_discord_when_its_token_is_set(
 
 async def test_sync_registers_commands_in_a_guild_and_globally(api: DiscordAPI) -> None:
     s = DiscordSettings(token=api.token, api_url=api.base_url)
-    assert sorted(await sync_commands(s, 42)) == ["brief", "card", "quotes"]
+    assert sorted(await sync_commands(s, 42)) == ["brief", "card", "digest", "digests", "quotes"]
     guild = {c["name"]: c for c in api.commands["42"]}
-    assert set(guild) == {"brief", "card", "quotes"}
+    assert set(guild) == {"brief", "card", "quotes", "digest", "digests"}
     options = {o["name"]: o for o in guild["quotes"]["options"]}
     assert options["topic"]["autocomplete"] and options["speaker"]["autocomplete"]
     assert options["ephemeral"]["type"] == 5
     assert api.requests_to("PUT", r"/applications/\d+/guilds/42/commands")
 
-    assert len(await sync_commands(s)) == 3
-    assert {c["name"] for c in api.commands[None]} == {"brief", "card", "quotes"}
+    assert len(await sync_commands(s)) == 5
+    assert {c["name"] for c in api.commands[None]} == {
+        "brief",
+        "card",
+        "quotes",
+        "digest",
+        "digests",
+    }
 
 
 async def test_sync_with_a_bad_token_fails_clearly(api: DiscordAPI) -> None:
@@ -112,9 +118,12 @@ def test_invite_url_permissions_match_the_named_permissions() -> None:
     query = parse_qs(url.query)
     assert query["client_id"] == ["123"]
     assert query["scope"] == ["bot applications.commands"]
-    # view_channel (1 << 10), send_messages (1 << 11), embed_links (1 << 14),
-    # read_message_history (1 << 16), from Discord's permission table.
-    assert int(query["permissions"][0]) == (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16)
+    # From Discord's permission table: view_channel (1 << 10), send_messages (1 << 11),
+    # embed_links (1 << 14), read_message_history (1 << 16) for posting digests and finding them
+    # after a crash; send_messages_in_threads (1 << 38) for digests subscribed in a thread.
+    # Alerts go by DM, which needs no server permission. Nothing else.
+    named = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 38)
+    assert int(query["permissions"][0]) == named == 274877991936
 
 
 async def test_invite_url_asks_discord_for_the_application_id(api: DiscordAPI) -> None:
@@ -134,8 +143,15 @@ def test_cli_discord_sync_and_invite(
         monkeypatch.setenv("DISCORD_API_URL", api.base_url)
         monkeypatch.delenv("DISCORD_APPLICATION_ID", raising=False)
         assert main(["discord", "sync", "--guild", "7"]) == 0
-        assert "registered /brief, /card, /quotes in guild 7" in capsys.readouterr().out
-        assert {c["name"] for c in api.commands["7"]} == {"brief", "card", "quotes"}
+        out = capsys.readouterr().out
+        assert "registered /brief, /card, /quotes, /digest, /digests in guild 7" in out
+        assert {c["name"] for c in api.commands["7"]} == {
+            "brief",
+            "card",
+            "quotes",
+            "digest",
+            "digests",
+        }
         assert main(["discord", "invite", "--format", "json"]) == 0
         out = json.loads(capsys.readouterr().out)
         assert f"client_id={api.application_id}" in out["url"]

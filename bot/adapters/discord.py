@@ -8,7 +8,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 import discord
@@ -17,8 +17,10 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.adapters.discord_digest import DigestDesk, digest_commands
 from bot.adapters.discord_embeds import (
     CONTENT_MAX,
+    GENERIC_ERROR,
     Messages,
     as_content,
     brief_embeds,
@@ -35,17 +37,16 @@ from bot.models import Brief, Card, Digest, QuoteList
 log = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
+T = TypeVar("T")
 Interaction = discord.Interaction[discord.Client]
 
-GENERIC_ERROR = (
-    "Sorry, something went wrong on our side while answering. It has been logged; "
-    "please try again in a moment."
-)
 HELP = (
     "**briefbot** answers from your team's documents, every line cited.\n"
     "• `/brief topic:` a short briefing (TL;DR, key points, people, quote, figures, sources)\n"
     "• `/card topic:` a fact card\n"
     "• `/quotes topic:` or `speaker:` attributed direct quotes\n"
+    "• `/digests` this channel's scheduled digest; `/digest subscribe` sets one up "
+    "(Manage Channels)\n"
     "Add `ephemeral: True` to see the answer alone. Topics: {topics}"
 )
 CHOICES_MAX = 25
@@ -57,9 +58,14 @@ CHECK_BUDGET = 1.5  # seconds a topic check may take before we defer anyway (Dis
 WORKERS = 1
 RATELIMIT_WAIT_MAX = 30.0  # longer 429s come back to the scheduler as retry_after
 
-# What the bot needs in a channel: read it, post embeds there, find its own earlier digests.
+# What the bot needs in a channel: read it, post embeds there (also when /digest subscribe ran
+# in a thread), find its own earlier digests. Alerts go by DM, which needs no server permission.
 PERMISSIONS = discord.Permissions(
-    view_channel=True, send_messages=True, embed_links=True, read_message_history=True
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    read_message_history=True,
 )
 SCOPES = ("bot", "applications.commands")
 
@@ -152,6 +158,8 @@ class DiscordBot:
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
         for command in commands(self):
             self.tree.add_command(command)
+        for entry in digest_commands(DigestDesk(briefing, self.work)):
+            self.tree.add_command(entry)
         self._gateway: asyncio.Task[None] | None = None
         self._workers = asyncio.Semaphore(workers)
         self._inflight: dict[tuple[str, ...], asyncio.Future[Brief | Card | QuoteList]] = {}
@@ -239,15 +247,15 @@ class DiscordBot:
         # (see WORKERS). Twenty people asking /brief golden-dome at once get one computation.
         running = self._inflight.get(key)
         if running is None:
-
-            async def limited() -> Brief | Card | QuoteList:
-                async with self._workers:
-                    return await asyncio.to_thread(work)
-
-            running = asyncio.ensure_future(limited())
+            running = asyncio.ensure_future(self.work(work))
             self._inflight[key] = running
             running.add_done_callback(lambda f: self._forget(key, f))
         return await asyncio.shield(running)
+
+    async def work(self, fn: Callable[[], T]) -> T:
+        """Run heavy core work in a thread, at most `workers` at once."""
+        async with self._workers:
+            return await asyncio.to_thread(fn)
 
     def _forget(self, key: tuple[str, ...], done: asyncio.Future[Brief | Card | QuoteList]) -> None:
         if self._inflight.get(key) is done:
@@ -556,6 +564,8 @@ async def sync_commands(
         if not clear:
             for command in commands(_Registration()):
                 tree.add_command(command, guild=guild)
+            for entry in digest_commands(None):
+                tree.add_command(entry, guild=guild)
         try:
             synced = await tree.sync(guild=guild)
         except discord.HTTPException as exc:

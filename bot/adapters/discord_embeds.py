@@ -22,6 +22,10 @@ FIELD_NAME_MAX = 256
 FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 
+GENERIC_ERROR = (
+    "Sorry, something went wrong on our side while answering. It has been logged; "
+    "please try again in a moment."
+)
 ELLIPSIS = "…"
 QUOTE_MAX = 700  # one quote never eats a whole message
 URL_MAX = 512  # longer links are shown unlinked rather than crowd out the text

@@ -525,9 +525,12 @@ class DiscordAPI:
                 1 <= len(cmd.get("description", "")) <= 100
             ):
                 return _bad_request([f"bad command {cmd.get('name')!r}"])
+            perms = cmd.get("default_member_permissions")
             out.append(
                 {
                     **cmd,
+                    # Discord stores a permission bit set as a string of its integer.
+                    "default_member_permissions": None if perms is None else str(int(perms)),
                     "id": str(snowflake(seq=next(self._ids))),
                     "application_id": app_id,
                     "version": "1",
@@ -671,6 +674,10 @@ class DiscordAPI:
 
 
 _ids = itertools.count(1)
+# An ordinary member's permissions (no Manage Channels, 1 << 4) and the bot's from its invite.
+MEMBER_PERMISSIONS = 2248473465835073
+MANAGE_CHANNELS = 1 << 4
+BOT_PERMISSIONS = 84992 | (1 << 38)
 
 
 def interaction_payload(
@@ -681,8 +688,17 @@ def interaction_payload(
     focused: str | None = None,
     application_id: int = 1111111111111111111,
     guild_id: int | None = None,
+    subcommand: str | None = None,
+    channel_id: str = "4444444444444444444",
+    channel_type: int = 0,
+    user_id: str = "5555555555555555555",
+    permissions: int = MEMBER_PERMISSIONS,
+    app_permissions: int = BOT_PERMISSIONS,
 ) -> dict[str, Any]:
-    """A raw INTERACTION_CREATE payload: type 2 runs a command, type 4 asks for autocomplete."""
+    """A raw INTERACTION_CREATE payload: type 2 runs a command, type 4 asks for autocomplete.
+
+    `subcommand` nests the options under it (`/digest subscribe`); in a server (`guild_id`),
+    `permissions` are the member's and `app_permissions` the bot's in the channel."""
     n = next(_ids)
     opts = []
     for key, value in (options or {}).items():
@@ -702,9 +718,9 @@ def interaction_payload(
         "version": 1,
         "attachment_size_limit": 8 * 1024 * 1024,
         "locale": "en-US",
-        "channel_id": "4444444444444444444",
+        "channel_id": channel_id,
         "user": {
-            "id": "5555555555555555555",
+            "id": user_id,
             "username": "reader",
             "discriminator": "0",
             "global_name": "Reader",
@@ -712,6 +728,8 @@ def interaction_payload(
         },
         "data": {"id": str(hash(name) & 0xFFFFFFFF), "name": name, "type": 1, "options": opts},
     }
+    if subcommand is not None:
+        payload["data"]["options"] = [{"name": subcommand, "type": 1, "options": opts}]
     if guild_id is not None:  # in a server: a member and a text channel instead of a DM user
         payload["guild_id"] = str(guild_id)
         payload["guild"] = {"id": str(guild_id), "locale": "en-US", "features": []}
@@ -722,11 +740,11 @@ def interaction_payload(
             "deaf": False,
             "mute": False,
             "flags": 0,
-            "permissions": "2248473465835073",
+            "permissions": str(permissions),
         }
         payload["channel"] = {
             "id": payload["channel_id"],
-            "type": 0,
+            "type": channel_type,  # 0: text channel, 11: public thread
             "guild_id": str(guild_id),
             "name": "newsroom",
             "position": 0,
@@ -734,7 +752,20 @@ def interaction_payload(
             "nsfw": False,
             "parent_id": None,
         }
-        payload["app_permissions"] = "84992"
+        if channel_type in (11, 12):  # a thread: its parent channel and thread metadata
+            payload["channel"].update(
+                parent_id="6666666666666666666",
+                owner_id=user_id,
+                message_count=0,
+                member_count=1,
+                thread_metadata={
+                    "archived": False,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": "2025-01-01T00:00:00+00:00",
+                    "locked": False,
+                },
+            )
+        payload["app_permissions"] = str(app_permissions)
         payload["context"] = 0
         payload["authorizing_integration_owners"] = {"0": str(guild_id)}
     return payload

@@ -169,7 +169,7 @@ def cmd_discord(args: argparse.Namespace) -> int:
 
 
 def _describe(sub: Subscription) -> str:
-    state = f"PAUSED ({sub.last_error})" if sub.paused else "active"
+    state = f"PAUSED ({sub.last_error})" if sub.paused else f"next {sub.next_run or '?'}"
     extra = ", nothing-new notes" if sub.nothing_new else ""
     return (
         f"{sub.platform} {sub.channel}: {', '.join(sub.topics)}, "
@@ -347,7 +347,7 @@ def parser() -> argparse.ArgumentParser:
         d.set_defaults(run=cmd_digest)
     p = sub.add_parser("discord", help="register slash commands, print the invite link")
     dsub = p.add_subparsers(dest="discord_command", metavar="ACTION", required=True)
-    d = dsub.add_parser("sync", parents=[fmt], help="register /brief /card /quotes with Discord")
+    d = dsub.add_parser("sync", parents=[fmt], help="register the slash commands with Discord")
     d.add_argument(
         "--guild", type=int, metavar="ID", help="one server, instantly (default: globally)"
     )

@@ -400,6 +400,7 @@ class Subscription:
     last_error: str | None = None
     paused: bool = False
     subscriber: str | None = None  # who subscribed from chat: told by DM when delivery breaks
+    next_run: str | None = None  # ISO 8601 UTC instant of the next slot, as stored
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -413,4 +414,5 @@ class Subscription:
             "last_error": self.last_error,
             "paused": self.paused,
             "subscriber": self.subscriber,
+            "next_run": self.next_run,
         }

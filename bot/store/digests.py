@@ -80,6 +80,7 @@ def _subscription(r: sqlite3.Row) -> Subscription:
         last_error=r["last_error"],
         paused=bool(r["paused"]),
         subscriber=r["subscriber"],
+        next_run=r["next_run"],
     )
 
 

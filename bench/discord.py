@@ -17,12 +17,10 @@ import importlib.util
 import logging
 import os
 import platform
-import sqlite3
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -44,42 +42,6 @@ from bot.config import DiscordSettings, Settings  # noqa: E402
 from bot.models import Brief, Card, QuoteList  # noqa: E402
 from bot.service import build  # noqa: E402
 from tests.fakes.discord_api import interaction_payload  # noqa: E402
-
-
-def _count(db: Path) -> int:
-    with closing(sqlite3.connect(db)) as con:
-        return int(con.execute("SELECT count(*) FROM documents").fetchone()[0])
-
-
-def corpus_db(n: int) -> Path:
-    """The n-document corpus in var/bench/discord-{n}.db: a copy of another bench's, or built."""
-    db = CACHE / f"discord-{n}.db"
-    if db.exists():
-        return db
-    tmp = CACHE / f"discord-{n}.building.db"
-    for p in CACHE.glob(f"discord-{n}.building.db*"):
-        p.unlink()
-    # The same corpus may already be ingested by another benchmark: copy it consistently.
-    for other in (CACHE / f"slack-{n}.db", CACHE / f"corpus-{n}.db"):
-        if other.exists() and _count(other) >= n:
-            with closing(sqlite3.connect(other)) as src, closing(sqlite3.connect(tmp)) as dst:
-                src.backup(dst)
-            print(f"copied {other.name} to {db.name}", file=sys.stderr)
-            break
-    else:
-        src_path = corpus.build_jsonl(n)
-        # The corpus is one JSONL file larger than the default 5 MB cap on a single file.
-        app = build(Settings(db_path=tmp, briefs_dir=ROOT / "briefs", max_file_bytes=1 << 30))
-        t0 = time.perf_counter()
-        app.ingest([src_path])
-        app.db.close()
-        print(f"built {db.name} in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
-    if _count(tmp) < n:
-        raise SystemExit(f"corpus build failed: {_count(tmp)} documents stored")
-    tmp.rename(db)
-    for suffix in ("-wal", "-shm"):
-        Path(str(tmp) + suffix).unlink(missing_ok=True)
-    return db
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -224,7 +186,7 @@ def main() -> None:
 
         DiscordBot._compute = compute  # type: ignore[method-assign]
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    asyncio.run(run(corpus_db(args.docs), args.requests, args.docs, args.runs))
+    asyncio.run(run(corpus.build_db(args.docs), args.requests, args.docs, args.runs))
 
 
 if __name__ == "__main__":

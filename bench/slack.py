@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import BENCH_TOPICS, CACHE, ROOT, build_jsonl, require_data
+from corpus import BENCH_TOPICS, ROOT, build_db, require_data
 
 from bot.adapters.slack import SlackBot
 from bot.config import Settings, SlackSettings
@@ -40,31 +40,6 @@ DISTINCT = (
     "polls", "Microsoft", "Google", "Apple", "Sony", "Yukos", "euro", "dollar", "China",
     "Iraq", "Russia", "terrorism", "climate", "energy", "pensions", "budget",
 )  # fmt: skip
-
-
-def corpus_db(n: int) -> Path:
-    """Ingest (once) the n-document corpus of bench/corpus.py into var/bench/slack-{n}.db."""
-    db = CACHE / f"slack-{n}.db"
-    if db.exists():
-        return db
-    src = build_jsonl(n)
-    tmp = CACHE / f"slack-{n}.building.db"
-    for p in CACHE.glob(f"slack-{n}.building.db*"):
-        p.unlink()
-    # The corpus is one JSONL file larger than the default 5 MB cap on a single file.
-    settings = Settings(db_path=tmp, briefs_dir=ROOT / "briefs", max_file_bytes=1 << 30)
-    app = build(settings)
-    t0 = time.perf_counter()
-    report = app.ingest([src])
-    count = app.store.count()
-    app.db.close()
-    if count < n or report.skipped:
-        raise SystemExit(f"corpus build failed: {count} documents stored; {report.skipped}")
-    print(f"built {db.name}: {count} documents in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
-    tmp.rename(db)
-    for suffix in ("-wal", "-shm"):
-        Path(str(tmp) + suffix).unlink(missing_ok=True)
-    return db
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -188,7 +163,7 @@ def main() -> None:
         asyncio.run(serve_bot(Path(args.bot[0]), args.bot[1], int(args.bot[2])))
         return
     require_data()
-    asyncio.run(run(corpus_db(args.docs), args.requests, args.distinct, args.docs))
+    asyncio.run(run(build_db(args.docs), args.requests, args.distinct, args.docs))
 
 
 if __name__ == "__main__":

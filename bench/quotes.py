@@ -1,10 +1,12 @@
 """Quote extraction benchmark on PolNeAR: quote P/R/F1, speaker accuracy, end-to-end P/R/F1.
 
-Run: `.venv/bin/python bench/quotes.py [--split dev|train] [--format json] [--errors N]`.
-Scoring follows ../shared/data/README.md: a gold quote is each quotation-marked segment inside a
-`quotes` content span (the attribution's `quoted_segments`, located in the text; a segment cut by
-the annotators at a sentence break is one quotation, from its first word to its last), with the
-attribution's `speaker_spans` as its speaker.
+Run: `.venv/bin/python bench/quotes.py [--split dev|train] [--format json] [--errors N]`;
+`--fit-offers` refits `bot/data/quotes_offers.json` on the train split (never on dev).
+Scoring follows ../shared/data/README.md exactly: a gold quote is each quotation-marked segment
+inside a `quotes` content span (the attribution's `quoted_segments`, located inside one of its
+`quote_spans`; a segment the annotators cut across two content spans lies inside neither and is
+not gold), with the attribution's `speaker_spans` as its speaker; a speaker is right only when it
+overlaps a gold speaker range (so a gold quote with no speaker range is never an end-to-end hit).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.analysis.marks import find_pieces  # noqa: E402
-from bot.analysis.quotes import extract_quotes  # noqa: E402
+from bot.analysis.offers import fit  # noqa: E402
+from bot.analysis.quotes import candidates, extract_quotes  # noqa: E402
 from bot.analysis.speakers import FUNCTION_CAPS  # noqa: E402
 from bot.models import Quote  # noqa: E402
 
@@ -94,18 +97,21 @@ def _locate(text: str, segment: str, lo: int, hi: int, used: set[int]) -> tuple[
 
 
 def gold_quotes(doc: dict[str, Any]) -> list[Gold]:
-    """Each quotation-marked segment (`quoted_segments`) of a `quotes` span, by its range."""
+    """Each quotation-marked segment (`quoted_segments`) inside a `quotes` span, by its range."""
     text: str = doc["text"]
     by_range: dict[tuple[int, int], Gold] = {}
     for att in doc["quotes"]:
         speakers = [(a, b) for a, b in att["speaker_spans"]]
-        lo = min(a for a, _ in att["quote_spans"])
-        hi = max(b for _, b in att["quote_spans"])
+        spans = [(a, b) for a, b in att["quote_spans"]]
+        lo = min(a for a, _ in spans)
+        hi = max(b for _, b in spans)
         used: set[int] = set()
         for segment in att["quoted_segments"]:
             found = _locate(text, segment, lo, hi, used)
             if found is None:
                 continue
+            if not any(a <= found[0] and found[1] <= b for a, b in spans):
+                continue  # cut across content spans: inside none of them (README: not gold)
             used.add(found[0])
             s, e = strip_range(text, *found)
             if e > s:
@@ -142,8 +148,6 @@ def match(text: str, golds: Sequence[Gold], preds: Sequence[Pred]) -> list[tuple
 
 def speaker_right(text: str, g: Gold, p: Pred) -> bool:
     """Whether the predicted mention (<= 8 words) overlaps a gold speaker range."""
-    if not g.speakers:
-        return p.speaker is None
     if p.speaker is None:
         return False
     s, e = p.speaker
@@ -290,19 +294,44 @@ def _show_errors(
     return shown
 
 
+def fit_offers(docs: Sequence[dict[str, Any]], out: Path, min_count: int = 5) -> None:
+    """Fit the offer weights on `docs` (train only): is a quoted piece a gold quote?"""
+    rows: list[tuple[list[str], bool]] = []
+    counts: dict[str, int] = {}
+    for doc in docs:
+        text = doc["text"]
+        cands = candidates(text)
+        preds = [Pred(p.start, p.end, None) for p, _ in cands]
+        hit = {id(p) for _, p in match(text, gold_quotes(doc), preds)}
+        for pred, (_, feats) in zip(preds, cands, strict=True):
+            rows.append((feats, id(pred) in hit))
+            for f in feats:
+                counts[f] = counts.get(f, 0) + 1
+    rows = [([f for f in feats if counts[f] >= min_count], y) for feats, y in rows]
+    out.write_text(json.dumps(fit(rows), indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"fitted {len(rows)} pieces -> {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the benchmark table for one split."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=["dev", "train"], default="dev")
     ap.add_argument("--format", choices=["table", "json"], default="table")
     ap.add_argument("--errors", type=int, default=0, help="print up to N errors of ours")
+    ap.add_argument(
+        "--fit-offers", action="store_true", help="refit bot/data/quotes_offers.json on train"
+    )
     args = ap.parse_args(argv)
-    path = DATA / f"polnear-quotes-{args.split}.jsonl"
+    split = "train" if args.fit_offers else args.split
+    path = DATA / f"polnear-quotes-{split}.jsonl"
     if not path.exists():
         print(f"PolNeAR data not found at {path}; nothing to benchmark (see DEVELOPERS.md, Data).")
         return 0
     with path.open(encoding="utf-8") as fh:
         docs = [json.loads(line) for line in fh]
+    if args.fit_offers:
+        fit_offers(docs, ROOT / "bot" / "data" / "quotes_offers.json")
+        return 0
     results: dict[str, dict[str, Any]] = {}
     for name, method in (
         ("briefbot extract_quotes", ours),

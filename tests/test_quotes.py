@@ -256,6 +256,92 @@ def test_people_resolve_pronouns() -> None:
     assert [(mention(text, q), q.speaker) for q in quotes] == [("He", "Chidi Okafor")]
 
 
+def test_subject_of_a_sentence_with_no_cue_speaks() -> None:
+    text = "Senator Mara Quist worried that the fund was becoming “a slush fund for the connected.”"
+    quotes = extract_quotes(text)
+    assert [(mention(text, q), q.speaker, q.cue) for q in quotes] == [
+        ("Senator Mara Quist", "Mara Quist", None)
+    ]
+
+
+def test_weak_cue_inside_a_report_gives_way_to_the_say_verb() -> None:
+    text = (
+        "Councilman Ade Bello said he expects the board will continue to be “a rubber stamp "
+        "for the mayor and her friends.”"
+    )
+    quotes = extract_quotes(text)
+    assert [(mention(text, q), q.cue) for q in quotes] == [("Councilman Ade Bello", "said")]
+
+
+def test_participle_cue_takes_the_subject_of_the_finite_cue() -> None:
+    text = (
+        "“The budget is balanced,” Mayor Lena Ortiz said, adding that the city would “hire "
+        "two hundred teachers before the autumn term.”"
+    )
+    quotes = extract_quotes(text)
+    assert [mention(text, q) for q in quotes] == ["Mayor Lena Ortiz", "Mayor Lena Ortiz"]
+
+
+def test_relative_clause_pronoun_speaks() -> None:
+    text = (
+        "Oren Falk attacked the licensing boards, which he called “a cartel that protects "
+        "its own members first.”"
+    )
+    quotes = extract_quotes(text)
+    assert [(mention(text, q), q.speaker) for q in quotes] == [("he", "Oren Falk")]
+
+
+def test_trailing_reports_names_the_outlet() -> None:
+    text = "“We are not going anywhere,” said Dana Lee, the group’s director, reports Radio Nord."
+    quotes = extract_quotes(text)
+    assert [(mention(text, q), q.cue) for q in quotes] == [("Radio Nord", "reports")]
+
+
+def test_attributed_titles_are_not_offered_but_short_answers_are() -> None:
+    text = (
+        "The governor appeared on “Evening Report,” where she said little.\n"
+        "Asked whether he would run again, the mayor said, “Never!”"
+    )
+    quotes = extract_quotes(text)
+    assert [(q.text, mention(text, q)) for q in quotes] == [("Never!", "the mayor")]
+
+
+def test_passive_agent_and_trailing_as_clause() -> None:
+    text = (
+        "The inquiry was often labeled a “witch hunt against the governor” by Democrats in the "
+        "state. She is a “regional candidate with no national base,” as the rival campaign "
+        "manager suggested."
+    )
+    quotes = extract_quotes(text)
+    assert [(mention(text, q), q.cue) for q in quotes] == [
+        ("Democrats", "labeled"),
+        ("the rival campaign manager", "suggested"),
+    ]
+
+
+def test_bench_gold_follows_the_data_readme() -> None:
+    bench = _bench()
+    text = "“One. Two,” Al said. “Three,” Bo said, “four.”"
+    att = {
+        "speaker_spans": [[12, 14]],
+        "quote_spans": [[0, 5], [6, 11]],  # the annotators cut one quotation in two spans
+        "quoted_segments": ["One. … Two,"],
+    }
+    other = {
+        "speaker_spans": [],
+        "quote_spans": [[21, 29], [39, 46]],
+        "quoted_segments": ["Three,", "four."],
+    }
+    doc = {"text": text, "quotes": [att, other]}
+    golds = bench.gold_quotes(doc)  # type: ignore[attr-defined]
+    # Only segments inside one content span are gold; the cut one lies inside neither.
+    assert [text[g.start : g.end] for g in golds] == ["Three", "four"]
+    # "Three" has no speaker span: no prediction, not even "no speaker", gets it right.
+    for speaker in ((30, 32), None):
+        pred = bench.Pred(22, 27, speaker)  # type: ignore[attr-defined]
+        assert not bench.speaker_right(text, golds[0], pred)  # type: ignore[attr-defined]
+
+
 def test_empty_and_quote_free_texts() -> None:
     assert extract_quotes("") == []
     assert extract_quotes("No quotation here, he said.") == []

@@ -4,21 +4,30 @@ Each record's `text` is the quoted words without the quotation marks (`text == d
 a quotation cut into several quotation-marked pieces gives one record per piece, all with the
 same speaker. A closing mark with no opening one (a typo) quotes back to a sensible start: the
 start of its clause, or after a quoted name earlier in it ("the “X” system would ..." gives
-"would ..."). Names, titles and scare quotes (short and capitalized, "so-called", or short with
-no speech verb around) are not offered. `speaker_start:speaker_end` is the mention as written
-("he", "the statement"), `speaker` the name it resolves to ("Xi" -> "Xi Jinping", the statement
--> its issuers), `cue` the speech verb or phrase as written ("said", "According to", ":"). A
-piece of six words or more with nobody to attribute it to is still offered, with all three None.
+"would ..."). Which pieces are offered is decided in `offers`: names, titles and scare quotes
+(short and capitalized, "so-called", short with nobody saying them) never are, the rest by a score
+fitted on annotated news. `speaker_start:speaker_end` is the mention as written ("he", "the
+statement"), `speaker` the name it resolves to ("Xi" -> "Xi Jinping", the statement -> its
+issuers), `cue` the speech verb or phrase as written ("said", "According to", ":"), or None when
+the speaker is only the subject of the quotation's sentence ("Ryan worried that … “…”"). A piece
+with nobody to attribute it to may still be offered, with all three None.
 """
 
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.analysis.clauses import (
+    clause_pronoun,
+    earlier_cue_subject,
+    named_before,
+    outer_subject,
+)
+from bot.analysis.contexts import Doc, sentence_starts, windows
 from bot.analysis.marks import Piece, find_pieces
+from bot.analysis.offers import features, offered
 from bot.analysis.referents import Referents
 from bot.analysis.speakers import (
     DETERMINERS,
@@ -31,22 +40,16 @@ from bot.analysis.speakers import (
     cue_at,
     passive,
     possessive,
-    sentence_subject,
     subject_after,
     subject_before,
-    tokens,
     word_set,
 )
+from bot.analysis.subjects import plausible, sentence_subject
 from bot.models import Entity, Quote
 
-# A sentence break: terminal punctuation, closing marks, space, then a capital or an opening mark.
-_BREAK = re.compile(r"(?<=[.!?])[”\"’)]*\s+(?=[“\"‘(]?[A-Z0-9])|\n+")
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Prof|St|Jr|Sr|Rev|Ft|Mt|No|vs|[A-Z]))\.$"
-)
+_REPORTS = word_set("reports reported")
 _ADVERBS = word_set("also then later has had once again further")
 _BARE = word_set("the a an this that these those from of to in on at by with for")
-_SMALL = word_set("a an the of and or for to in on at by with de la du von van vs")
 
 
 @dataclass(frozen=True)
@@ -62,19 +65,19 @@ def extract_quotes(text: str, doc_id: str = "", people: Sequence[Entity] = ()) -
     pieces = find_pieces(text)
     if not pieces:
         return []
-    doc = _Doc(
-        text, _sentence_starts(text), [(p.start - p.opened, p.end + p.closed) for p in pieces]
-    )
+    doc = Doc(text, sentence_starts(text), [(p.start - p.opened, p.end + p.closed) for p in pieces])
     refs = Referents(text, doc.quoted, people)
     out: list[Quote] = []
     prev: tuple[Attribution, str | None, int] | None = None  # attribution, name, piece end
     for p in pieces:
-        attr, adjacent, inherited, spoken = _attribute(doc, p, prev)
-        if not _offered(text, p, spoken, adjacent):
+        attr, route, opens = _attribute(doc, p, prev)
+        if not offered(text, p.start, p.end, route, opens):
             continue
         name: str | None = None
         if attr is not None:
-            name = prev[1] if inherited and prev else refs.resolve(attr.mention, _last(prev))
+            name = (
+                prev[1] if route == "inherit" and prev else refs.resolve(attr.mention, _last(prev))
+            )
             prev = (attr, name, p.end)
         out.append(
             Quote(
@@ -82,7 +85,7 @@ def extract_quotes(text: str, doc_id: str = "", people: Sequence[Entity] = ()) -
                 speaker=name,
                 speaker_start=attr.mention.start if attr else None,
                 speaker_end=attr.mention.end if attr else None,
-                cue=attr.cue if attr else None,
+                cue=(attr.cue or None) if attr else None,
                 doc_id=doc_id,
                 start=p.start,
                 end=p.end,
@@ -91,30 +94,27 @@ def extract_quotes(text: str, doc_id: str = "", people: Sequence[Entity] = ()) -
     return out
 
 
-class _Doc:
-    """A text with its sentence starts and quoted ranges (marks included), for attribution."""
-
-    def __init__(self, text: str, starts: list[int], quoted: list[tuple[int, int]]) -> None:
-        self.text = text
-        self.starts = starts
-        self.quoted = quoted
-        self.quoted_starts = [s for s, _ in quoted]
-        self._seen: dict[tuple[int, int], list[Token]] = {}
-
-    def outside(self, window: tuple[int, int]) -> list[Token]:
-        """The window's tokens that are not inside a quotation (each window tokenised once)."""
-        toks = self._seen.get(window)
-        if toks is None:
-            toks = self._seen[window] = _outside(self.text, window, self.quoted, self.quoted_starts)
-        return toks
+def candidates(text: str) -> list[tuple[Piece, list[str]]]:
+    """Every quoted piece with its offer features (for fitting the offer weights)."""
+    pieces = find_pieces(text)
+    doc = Doc(text, sentence_starts(text), [(p.start - p.opened, p.end + p.closed) for p in pieces])
+    out: list[tuple[Piece, list[str]]] = []
+    prev: tuple[Attribution, str | None, int] | None = None
+    for p in pieces:
+        attr, route, opens = _attribute(doc, p, prev)
+        out.append((p, features(text, p.start, p.end, route, opens)))
+        if attr is not None and offered(text, p.start, p.end, route, opens):
+            prev = (attr, None, p.end)
+    return out
 
 
 def _attribute(
-    doc: _Doc, p: Piece, prev: tuple[Attribution, str | None, int] | None
-) -> tuple[Attribution | None, bool, bool, bool]:
-    """Who says the piece, and whether: cued right after it, inherited, speech at all."""
+    doc: Doc, p: Piece, prev: tuple[Attribution, str | None, int] | None
+) -> tuple[Attribution | None, str, bool]:
+    """Who says the piece, by which route ("adj", "cue", "subject", "inherit", "none", "mute"),
+    and whether the piece opens its sentence."""
     text = doc.text
-    before, after, beyond = _windows(text, p, doc.starts)
+    before, after, beyond = windows(text, p, doc.starts)
     attr = _attribute_after(text, doc.outside(after)) if p.closed else None
     adjacent = attr is not None
     if attr is None:
@@ -126,6 +126,9 @@ def _attribute(
     if attr is None and p.closed:
         # "… “arbitrarily detained” by Britain, the panel said.": a closing attribution.
         attr = _attribute_final(text, doc.outside(after))
+    if attr is None and p.closed:
+        # "… labeled a “witch hunt” by Democrats": the agent of a passive speech verb.
+        attr = _agent(text, doc.outside(before), doc.outside(after))
     if attr is None and opens_sentence:
         # "Dianne Bystrom agreed. “…”": a speech verb in the sentence just before.
         attr = _introduced(doc, p)
@@ -133,63 +136,37 @@ def _attribute(
         # "“…,” he said. “…”" and quotations continued in the next paragraph: the previous
         # quotation's speaker goes on. (Taking the subject of the narrative sentence before
         # instead was wrong four times in five on the train split.)
-        return prev[0], False, True, True
+        return prev[0], "inherit", opens_sentence
+    if attr is None and not opens_sentence:
+        # "Paul Ryan worried that … “…”": no cue, but the sentence's subject is the source.
+        attr = _subject_source(text, doc.outside(before))
     if attr is not None:
         # "“…,” Sanders said, according to CNN.": the outer source is the one cited.
         attr = _according(text, doc.outside(after)) or attr
     if attr is not None and not _usable(attr):
         # A speech verb with no usable subject ("The … calling …"): speech, speaker unknown.
-        return None, adjacent, False, True
-    return attr, adjacent, False, attr is not None
+        return None, "mute", opens_sentence
+    if attr is None:
+        return None, "none", opens_sentence
+    route = "adj" if adjacent else "subject" if not attr.cue else "cue"
+    return attr, route, opens_sentence
+
+
+def _subject_source(text: str, toks: list[Token]) -> Attribution | None:
+    """The named or pronoun subject of the sentence that holds a quotation with no cue."""
+    mention = sentence_subject(text, toks)
+    if mention is None or mention.end >= (toks[-1].end if toks else 0):
+        return None
+    first = mention.words[0]
+    if first in {"he", "she", "they", "we", "i"} or (
+        mention.text[:1].isupper() and first not in DETERMINERS | PRONOUNS
+    ):
+        return Attribution(mention, "")
+    return None
 
 
 def _last(prev: tuple[Attribution, str | None, int] | None) -> str | None:
     return prev[1] if prev else None
-
-
-def _sentence_starts(text: str) -> list[int]:
-    """Where each sentence starts (a fast splitter: attribution only needs rough bounds)."""
-    starts = [0]
-    for m in _BREAK.finditer(text):
-        if m.group().startswith("\n") or not _ABBREVIATION.search(
-            text, max(0, m.start() - 6), m.start()
-        ):
-            starts.append(m.end())
-    return starts
-
-
-def _windows(
-    text: str, p: Piece, starts: list[int]
-) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-    """The sentence before the opening mark, after the closing mark, and the next one too."""
-    open_at = p.start - 1 if p.opened else p.start
-    k = bisect.bisect_right(starts, open_at) - 1
-    before = (min(starts[k], open_at), open_at)
-    if not text[before[0] : open_at].strip() and k > 0:
-        # "Cruz continued:\n\n“…”": the attribution ends the paragraph before the quote.
-        prev = text[starts[k - 1] : open_at].rstrip()
-        if prev.endswith(":"):
-            before = (starts[k - 1], open_at)
-    close_at = p.end + 1 if p.closed else p.end
-    k = bisect.bisect_right(starts, close_at)
-    end = max(starts[k] if k < len(starts) else len(text), close_at)
-    further = max(starts[k + 1] if k + 1 < len(starts) else len(text), end)
-    if text[close_at:end].strip() or "\n" in text[close_at:further].rstrip():
-        further = end  # the sentence goes on after the quote: no attribution beyond it
-    return before, (close_at, end), (close_at, further)
-
-
-def _outside(
-    text: str, window: tuple[int, int], quoted: list[tuple[int, int]], starts: list[int]
-) -> list[Token]:
-    """The window's tokens that are not inside a quotation."""
-    out: list[Token] = []
-    for t in tokens(text, *window):
-        k = bisect.bisect_right(starts, t.start) - 1
-        if k >= 0 and quoted[k][0] <= t.start < quoted[k][1]:
-            continue
-        out.append(t)
-    return out
 
 
 def _attribute_after(text: str, toks: list[Token], reach: int = 10) -> Attribution | None:
@@ -221,11 +198,15 @@ def _attribute_after(text: str, toks: list[Token], reach: int = 10) -> Attributi
             # ("former congressman Dan Maffei said") or in an apposition ("the chief, Ilse
             # Berg, said").
             first = 1 if toks[0].text == "," and len(toks) > 1 else 0
+            if toks[first].low == "as" and first + 1 < i:
+                first += 1  # "“…,” as his campaign manager suggested"
             if mention is not None and mention.start > toks[first].start:
                 k = next(k for k, t in enumerate(toks) if t.start == mention.start)
                 lead = toks[first:k]
-                titles = len(lead) <= 4 and all(
-                    t.text not in ",;:" and t.low not in NOT_HEADS and not cue_at(toks, first + j)
+                titles = len(lead) <= 6 and all(
+                    t.text not in ",;:"
+                    and t.low not in NOT_HEADS
+                    and (t.cap or not cue_at(toks, first + j))
                     for j, t in enumerate(lead)
                 )
                 if not titles and (toks[k - 1].text != "," or first):
@@ -248,7 +229,7 @@ def _bare_description(text: str, toks: list[Token], i: int) -> Mention | None:
     return Mention(lead[0].start, lead[-1].end, text[lead[0].start : lead[-1].end])
 
 
-def _introduced(doc: _Doc, p: Piece) -> Attribution | None:
+def _introduced(doc: Doc, p: Piece) -> Attribution | None:
     """The speaker of a narrative sentence with a speech verb right before the quotation."""
     open_at = p.start - 1 if p.opened else p.start
     k = bisect.bisect_right(doc.starts, open_at) - 1
@@ -273,6 +254,27 @@ def _according(text: str, toks: list[Token]) -> Attribution | None:
             mention = subject_after(text, toks, i + 2)
             if mention is not None:
                 return Attribution(mention, text[tok.start : toks[i + 1].end])
+        if tok.low in _REPORTS and i > 1 and toks[i - 1].text == ",":
+            # "“…,” said Kristen Day, reports USA Today.": the outlet is cited.
+            mention = subject_after(text, toks, i + 1)
+            if mention is not None and mention.text[:1].isupper():
+                return Attribution(mention, tok.text)
+        if tok.low in _REPORTS and i > 2 and toks[i - 2].text == "," and toks[i - 1].cap:
+            # "“…,” Sanders said, CNN reported.": likewise.
+            mention = subject_before(text, toks, i)
+            if mention is not None:
+                return Attribution(mention, tok.text)
+    return None
+
+
+def _agent(text: str, before: list[Token], after: list[Token]) -> Attribution | None:
+    """The "by …" agent after a quotation introduced by a passive speech verb."""
+    if len(after) < 2 or after[0].low != "by":
+        return None
+    for j in range(len(before) - 1, max(-1, len(before) - 5), -1):
+        if before[j].low.endswith("ed") and cue_at(before, j):
+            mention = subject_after(text, after, 1)
+            return Attribution(mention, before[j].text) if mention is not None else None
     return None
 
 
@@ -302,23 +304,38 @@ def _attribute_before(text: str, toks: list[Token]) -> Attribution | None:
         if toks[i].low == "according" or i == 0:
             # "According to the statement, …" and "Said Trump: “…”": the speaker follows.
             mention = subject_after(text, toks, i + n)
-        elif toks[i].low.endswith("ing") and not _named_before(toks, i):
+        elif toks[i].low.endswith("ing") and not named_before(toks, i):
             # "…, declaring: “…”", "… issued a statement saying “…”": the subject of the main
             # clause speaks.
-            mention = sentence_subject(text, toks[:i]) or subject_before(text, toks, i)
+            mention = (
+                earlier_cue_subject(text, toks, i)
+                or sentence_subject(text, toks[:i])
+                or subject_before(text, toks, i)
+            )
         else:
             # "… when he brought it up and later said …": a cue with no subject of its own
             # shares its clause's (the nearest pronoun) or else the sentence's.
             mention = (
                 subject_before(text, toks, i)
-                or _clause_pronoun(toks, i)
+                or clause_pronoun(toks, i)
                 or sentence_subject(text, toks[:i])
             )
+        if mention is not None and not plausible(mention):
+            continue  # "Why", "Saturday", "the past", "of Cruz": not a speaker; look further
+        k = next((k for k, t in enumerate(toks) if mention and t.start == mention.start), 0)
+        # "… regional bodies, which he called “…”": a relative clause's subject speaks.
+        relative = k > 0 and toks[k - 1].low in {"which", "whom", "who"}
+        if mention is not None and toks[i].low not in INVERTED and not relative:
+            # "Cruz said he’s certain Rubio will continue to be “…”": a weak cue inside what a
+            # stronger one reports gives way to it.
+            report = _reporting(text, toks, i)
+            if report is not None:
+                return report
         if mention is not None:
             if mention.words[0] in {"he", "she", "they"} and len(mention.words) == 1:
                 # "Bolton said he would advise …", "Cruz rails against what he calls …":
                 # the sentence's named subject is the source.
-                outer = _outer_subject(text, toks, mention)
+                outer = None if relative else outer_subject(text, toks, mention)
                 if outer is not None:
                     mention = outer
             return Attribution(mention, cue)
@@ -333,38 +350,18 @@ def _attribute_before(text: str, toks: list[Token]) -> Attribution | None:
     return None
 
 
-def _outer_subject(text: str, toks: list[Token], inner: Mention) -> Mention | None:
-    """The named subject of the cue whose clause holds a pronoun speaker ("Bolton said he …")."""
-    k = next((k for k, t in enumerate(toks) if t.start == inner.start), -1)
-    for j in range(k - 1, max(-1, k - 4), -1):
-        if cue_at(toks, j) and not passive(toks, j):
-            outer = subject_before(text, toks, j) or sentence_subject(text, toks[:j])
-            named = outer is not None and outer.text[:1].isupper()
-            if named and outer is not None and outer.words[0] not in PRONOUNS | DETERMINERS:
-                return outer
-            return None
-    outer = sentence_subject(text, toks[:k])
-    if outer is None or not outer.text[:1].isupper() or outer.words[0] in PRONOUNS | DETERMINERS:
-        return None
-    between = [j for j, t in enumerate(toks[:k]) if outer.end <= t.start]
-    return outer if any(cue_at(toks, j) for j in between) else None
-
-
-def _named_before(toks: list[Token], i: int) -> bool:
-    """Whether a name or pronoun comes right before the cue at toks[i] ("Trump yelling")."""
-    j = i - 1
-    while j >= 0 and (toks[j].low in SKIP or toks[j].low.endswith("ly")):
-        j -= 1
-    return j >= 0 and (toks[j].cap or toks[j].low in PRONOUNS)
-
-
-def _clause_pronoun(toks: list[Token], i: int) -> Mention | None:
-    """The nearest personal pronoun before the cue at toks[i], within its clause."""
-    for j in range(i - 1, max(-1, i - 15), -1):
+def _reporting(text: str, toks: list[Token], i: int) -> Attribution | None:
+    """An earlier say-verb of the sentence, with its subject, that reports the cue at toks[i]."""
+    for j in range(i - 1, -1, -1):
         if toks[j].text in ";:":
             return None
-        if toks[j].low in {"he", "she", "they", "we"} or toks[j].text == "I":
-            return Mention(toks[j].start, toks[j].end, toks[j].text)
+        if toks[j].low in INVERTED and cue_at(toks, j) == 1 and not passive(toks, j):
+            if j + 1 < len(toks) and toks[j + 1].text == ",":
+                return None  # "…, Trump said, calling …": a parenthetical, not a report
+            mention = subject_before(text, toks, j)
+            if mention is not None and plausible(mention):
+                return Attribution(mention, toks[j].text)
+            return None
     return None
 
 
@@ -377,17 +374,3 @@ def _continues(text: str, prev_end: int, p: Piece) -> bool:
     """Whether the piece goes on with the previous speaker: same or next paragraph."""
     gap = text[prev_end : p.start]
     return gap.count("\n\n") + (gap.count("\n") - 2 * gap.count("\n\n")) <= 1 and len(gap) < 400
-
-
-def _offered(text: str, p: Piece, spoken: bool, adjacent: bool) -> bool:
-    """Whether a quoted piece is a quotation rather than a name, a title or a scare quote."""
-    words = text[p.start : p.end].split()
-    content = [w.strip("“”\"‘’'.,;:!?()") for w in words]
-    content = [w for w in content if w and w.lower() not in _SMALL]
-    titled = bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)
-    if titled and len(words) <= 7 and not adjacent:
-        return False
-    if text[max(0, p.start - 12) : p.start].rstrip(' “"').lower().endswith("so-called"):
-        return False
-    # Unattributed pieces of six words or more are still speech, mostly.
-    return spoken or len(words) >= 6

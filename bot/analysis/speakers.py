@@ -180,11 +180,18 @@ def possessive(tok: Token) -> bool:
     return tok.low in POSSESSIVES or tok.text.endswith(("’s", "'s", "s’"))
 
 
+_ADVERBS = word_set("often also long still never once even already sometimes since")
+
+
 def passive(toks: list[Token], i: int) -> bool:
     """Whether the cue at toks[i] is passive ("was asked"): its subject is not the speaker."""
+    j = i - 1
+    while j > 0 and (toks[j].low.endswith("ly") or toks[j].low in _ADVERBS) and not toks[j].cap:
+        j -= 1  # "was often labeled", "is widely described"
     return (
-        i > 0
-        and toks[i - 1].low in {"was", "were", "been", "being", "be", "is", "are"}
+        j >= 0
+        and j < i
+        and toks[j].low in {"was", "were", "been", "being", "be", "is", "are"}
         and (toks[i].low.endswith("ed") or toks[i].low in {"told", "said"})
     )
 
@@ -213,14 +220,16 @@ def subject_before(text: str, toks: list[Token], cue: int) -> Mention | None:
         j = i
         while toks[i].cap and j > 0 and toks[j - 1].cap and toks[j - 1].low not in FUNCTION_CAPS:
             j -= 1
-        return _mention(text, toks[j : i + 1])
+        return span_mention(text, toks[j : i + 1])
     if toks[i].text == ",":
         # An apposition or relative clause: "Trump, the nominee, said" -> Trump.
         j = i - 1
-        while j >= 0 and toks[j].text not in ",;:" and i - j <= 12:
+        while j >= 0 and toks[j].text not in ",;:" and i - j <= 20:
             j -= 1
         if j >= 0 and toks[j].text == ",":
             head = subject_before(text, toks, j)
+            if head is not None and toks[j + 1].low in _RELATIVES:
+                return head  # "The complaint, which was filed in Washington, alleged"
             inner = _phrase_ending(text, toks, i - 1)
             # "the company’s chief, Ilse Berg, said": the name in the apposition speaks.
             named = inner is not None and inner.text[:1].isupper()
@@ -275,10 +284,12 @@ def _phrase_ending(text: str, toks: list[Token], i: int) -> Mention | None:
             k -= 1
         if j < 0:
             return None
-    return _mention(text, toks[j : i + 1])
+    if j > 0 and toks[j].low in DETERMINERS and toks[j - 1].low in _PREPOSITIONS:
+        return None  # "in the past described", "in a later interview said": an object
+    return span_mention(text, toks[j : i + 1])
 
 
-def _mention(text: str, span: list[Token]) -> Mention:
+def span_mention(text: str, span: list[Token]) -> Mention:
     """A mention over these tokens, cut from the left to at most eight words."""
     start, end = span[0].start, span[-1].end
     k = 0
@@ -288,6 +299,8 @@ def _mention(text: str, span: list[Token]) -> Mention:
     return Mention(start, end, text[start:end])
 
 
+_PREPOSITIONS = word_set("in on at of for from with about into over under after before during")
+_RELATIVES = word_set("who which whose where when whom")
 _AFTER_STOPS = word_set(
     "in on at to during after before that about when while as who which whose because since"
 )
@@ -319,7 +332,7 @@ def subject_after(text: str, toks: list[Token], cue_end: int) -> Mention | None:
         return None
     if not any(t.cap for t in toks[i:j]) and not described:
         return None
-    return _mention(text, toks[i:j])
+    return span_mention(text, toks[i:j])
 
 
 def bare_name(words: list[str]) -> list[str]:
@@ -342,53 +355,3 @@ def is_org(name: str) -> bool:
     return bool(low) and (
         low[-1] in ORG_HEADS or low[0] == "the" or any(w in PLACE_WORDS for w in low)
     )
-
-
-_OPENERS = word_set(
-    """in on at after before during following later earlier meanwhile last this yesterday
-    today reflecting speaking writing asked early for while although though as since because
-    with without despite amid under over now once until having when where if unlike like
-    instead back years months weeks days hours minutes moments"""
-)
-_QUESTIONS = word_set("why how what where when whether which who")
-_CONNECTIVES = word_set("but and so yet still however also then lastly finally instead")
-
-
-def sentence_subject(text: str, toks: list[Token]) -> Mention | None:
-    """The subject of a sentence's main clause: "It" in "It also condemned …, declaring:"."""
-    i = 0
-    while i < len(toks) and (
-        toks[i].low in _CONNECTIVES or (toks[i].text.isupper() and len(toks[i].text) > 2)
-    ):
-        i += 1  # "But", "Also", and datelines ("TALLAHASSEE —")
-        if i < len(toks) and toks[i].text == ",":
-            i += 1
-    if i < len(toks) and toks[i].low in _QUESTIONS:
-        return None
-    # Fronted phrases, one after another: "On Thursday, after remaining neutral, Warren …".
-    while i < len(toks) and (
-        toks[i].low in _OPENERS or toks[i].low.endswith(("ing", "ly")) or toks[i].low in NOT_HEADS
-    ):
-        comma = next((k for k in range(i, min(len(toks), i + 15)) if toks[k].text == ","), -1)
-        if comma < 0:
-            return None
-        i = comma + 1
-    if i >= len(toks):
-        return None
-    first = toks[i]
-    if first.low in PRONOUNS:
-        return Mention(first.start, first.end, first.text)
-    j = i
-    named = first.cap and first.low not in DETERMINERS and first.low not in QUANTIFIERS
-    while j < len(toks) and j - i < 6 and toks[j].text not in ",;:":
-        low = toks[j].low
-        verb = low in SKIP or low in CUES or low.endswith("ed")
-        after_article = j == i + 1 and first.low in DETERMINERS  # "The email goes on …"
-        if j > i and verb and not toks[j].cap and not after_article:
-            break
-        if j > i and named and not toks[j].cap:
-            break  # "Senator Lena Park spoke …": the name ends at its first lower-case word
-        j += 1
-    if j == i:
-        return None
-    return _mention(text, toks[i:j])

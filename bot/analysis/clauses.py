@@ -1,0 +1,66 @@
+"""Who speaks in a clause: the subject a pronoun or a participle cue defers to."""
+
+from __future__ import annotations
+
+from bot.analysis.speakers import (
+    DETERMINERS,
+    INVERTED,
+    PRONOUNS,
+    SKIP,
+    Mention,
+    Token,
+    cue_at,
+    passive,
+    subject_after,
+    subject_before,
+)
+from bot.analysis.subjects import sentence_subject
+
+
+def outer_subject(text: str, toks: list[Token], inner: Mention) -> Mention | None:
+    """The named subject of the cue whose clause holds a pronoun speaker ("Bolton said he …")."""
+    k = next((k for k, t in enumerate(toks) if t.start == inner.start), -1)
+    for j in range(k - 1, max(-1, k - 4), -1):
+        if cue_at(toks, j) and not passive(toks, j):
+            outer = subject_before(text, toks, j) or sentence_subject(text, toks[:j])
+            named = outer is not None and outer.text[:1].isupper()
+            if named and outer is not None and outer.words[0] not in PRONOUNS | DETERMINERS:
+                return outer
+            if outer is not None and outer.words[0] in {"he", "she", "they"}:
+                return outer  # "He said that he would offer “…”": the one who says speaks
+            return None
+    outer = sentence_subject(text, toks[:k])
+    if outer is None or not outer.text[:1].isupper() or outer.words[0] in PRONOUNS | DETERMINERS:
+        return None
+    between = [j for j, t in enumerate(toks[:k]) if outer.end <= t.start]
+    return outer if any(cue_at(toks, j) for j in between) else None
+
+
+def earlier_cue_subject(text: str, toks: list[Token], i: int) -> Mention | None:
+    """The subject of a finite cue just before a participle one ("Fiorina said, adding …")."""
+    for j in range(i - 1, max(-1, i - 4), -1):
+        if toks[j].text in ";:":
+            return None
+        if cue_at(toks, j) and not toks[j].low.endswith("ing") and not passive(toks, j):
+            if toks[j].low in INVERTED and j + 1 < i and toks[j + 1].text != ",":
+                return subject_after(text, toks, j + 1)  # "“…,” said Spicer, adding"
+            return subject_before(text, toks, j)
+    return None
+
+
+def named_before(toks: list[Token], i: int) -> bool:
+    """Whether a name or pronoun comes right before the cue at toks[i] ("Trump yelling")."""
+    j = i - 1
+    while j >= 0 and (toks[j].low in SKIP or toks[j].low.endswith("ly")):
+        j -= 1
+    return j >= 0 and (toks[j].cap or toks[j].low in PRONOUNS)
+
+
+def clause_pronoun(toks: list[Token], i: int) -> Mention | None:
+    """The nearest personal pronoun before the cue at toks[i], within its clause."""
+    for j in range(i - 1, max(-1, i - 15), -1):
+        if toks[j].text in ";:":
+            return None
+        if toks[j].low in {"he", "she", "they", "we"} or toks[j].text == "I":
+            return Mention(toks[j].start, toks[j].end, toks[j].text)
+    return None

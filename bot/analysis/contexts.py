@@ -1,0 +1,80 @@
+"""The text around a quoted piece: rough sentence bounds and the windows attribution reads."""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from bot.analysis.marks import Piece
+from bot.analysis.speakers import Token, tokens
+
+# A sentence break: terminal punctuation, closing marks, space, then a capital or an opening mark.
+_BREAK = re.compile(r"(?<=[.!?])[”\"’)]*\s+(?=[“\"‘(]?[A-Z0-9])|\n+")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Prof|St|Jr|Sr|Rev|Ft|Mt|No|vs|[A-Z]))\.$"
+)
+
+
+class Doc:
+    """A text with its sentence starts and quoted ranges (marks included), for attribution."""
+
+    def __init__(self, text: str, starts: list[int], quoted: list[tuple[int, int]]) -> None:
+        self.text = text
+        self.starts = starts
+        self.quoted = quoted
+        self.quoted_starts = [s for s, _ in quoted]
+        self._seen: dict[tuple[int, int], list[Token]] = {}
+
+    def outside(self, window: tuple[int, int]) -> list[Token]:
+        """The window's tokens that are not inside a quotation (each window tokenised once)."""
+        toks = self._seen.get(window)
+        if toks is None:
+            toks = self._seen[window] = outside_tokens(
+                self.text, window, self.quoted, self.quoted_starts
+            )
+        return toks
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Where each sentence starts (a fast splitter: attribution only needs rough bounds)."""
+    starts = [0]
+    for m in _BREAK.finditer(text):
+        if m.group().startswith("\n") or not _ABBREVIATION.search(
+            text, max(0, m.start() - 6), m.start()
+        ):
+            starts.append(m.end())
+    return starts
+
+
+def windows(
+    text: str, p: Piece, starts: list[int]
+) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """The sentence before the opening mark, after the closing mark, and the next one too."""
+    open_at = p.start - 1 if p.opened else p.start
+    k = bisect.bisect_right(starts, open_at) - 1
+    before = (min(starts[k], open_at), open_at)
+    if not text[before[0] : open_at].strip() and k > 0:
+        # "Cruz continued:\n\n“…”": the attribution ends the paragraph before the quote.
+        prev = text[starts[k - 1] : open_at].rstrip()
+        if prev.endswith(":"):
+            before = (starts[k - 1], open_at)
+    close_at = p.end + 1 if p.closed else p.end
+    k = bisect.bisect_right(starts, close_at)
+    end = max(starts[k] if k < len(starts) else len(text), close_at)
+    further = max(starts[k + 1] if k + 1 < len(starts) else len(text), end)
+    if text[close_at:end].strip() or "\n" in text[close_at:further].rstrip():
+        further = end  # the sentence goes on after the quote: no attribution beyond it
+    return before, (close_at, end), (close_at, further)
+
+
+def outside_tokens(
+    text: str, window: tuple[int, int], quoted: list[tuple[int, int]], starts: list[int]
+) -> list[Token]:
+    """The window's tokens that are not inside a quotation."""
+    out: list[Token] = []
+    for t in tokens(text, *window):
+        k = bisect.bisect_right(starts, t.start) - 1
+        if k >= 0 and quoted[k][0] <= t.start < quoted[k][1]:
+            continue
+        out.append(t)
+    return out

@@ -1,0 +1,139 @@
+"""Which quoted pieces are offered as quotations: a linear score over cheap features.
+
+The weights (`bot/data/quotes_offers.json`) are fitted on the PolNeAR train split by
+`bench/quotes.py --fit-offers`: a piece scores high when annotators counted it as a quoted
+source's words. Hard rules come first: scare quotes after "so-called", short pieces nobody says,
+and names and titles (short capitalized pieces, unless cued right after them, a question or an
+exclamation, or introduced by a speech verb) are never offered.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import cache
+from pathlib import Path
+
+from bot.analysis.speakers import CUES, DETERMINERS, INVERTED, NOT_HEADS, tokens, word_set
+
+_WEIGHTS = Path(__file__).resolve().parents[1] / "data" / "quotes_offers.json"
+_PUNCT = ".,;:!?"
+# First and second person: speech rather than a name or a term.
+_PERSONAL = re.compile(r"(?<![\w’'])(?:i|we|you|my|our|me|us|your)(?![\w])", re.I)
+_LAST_WORD = re.compile(r"([A-Za-z][\w’'-]*)[^A-Za-z]*$")
+_WORD = re.compile(r"[A-Za-z][\w’'-]*")
+_TRIM = "“”\"‘’'.,;:!?()[]—–-…"
+_SMALL = word_set("a an the of and or for to in on at by with de la du von van vs")
+_PREV_WORDS = (
+    DETERMINERS
+    | NOT_HEADS
+    | word_set(
+        """called dubbed titled named labeled labelled term terms word words phrase slogan
+        motto nickname like is are was were be been being a an the so-called known read reads"""
+    )
+)
+THRESHOLD = 0.6  # offer a piece at this probability or more (chosen on train)
+
+
+@cache
+def weights() -> dict[str, float]:
+    """The fitted feature weights (with the bias under "bias")."""
+    if not _WEIGHTS.exists():
+        return {}
+    data: dict[str, float] = json.loads(_WEIGHTS.read_text("utf-8"))
+    return data
+
+
+def _len_bin(n: int) -> str:
+    return "1" if n == 1 else "2" if n == 2 else "3" if n == 3 else "4-5" if n <= 5 else "6+"
+
+
+def features(text: str, start: int, end: int, route: str, opens: bool) -> list[str]:
+    """The features of the quoted piece text[start:end] (a bag of names, each worth 1)."""
+    body = text[start:end]
+    words = body.split()
+    n = len(words)
+    titled = False
+    if n <= 10:  # longer capitalized runs are headlines or speech, not names
+        content = [w.strip(_TRIM) for w in words]
+        content = [w for w in content if w and w.lower() not in _SMALL]
+        titled = bool(content) and all(w[:1].isupper() or w[:1].isdigit() for w in content)
+    lb = _len_bin(n)
+    out = ["bias", f"len={lb}", f"route={route}", f"route={route}|len={lb}"]
+    if titled:
+        out += ["titled", f"titled|len={lb}", f"titled|route={route}"]
+    if body[:1].isupper():
+        out.append("upper")
+    tail = body.rstrip()[-1:]
+    if tail and tail in _PUNCT:
+        out += ["ends_punct", f"ends_punct|len={lb}"]
+    if opens:
+        out.append("opens")
+    if _PERSONAL.search(body):
+        out.append("personal")
+    before = text[max(0, start - 40) : start]
+    prev = _LAST_WORD.search(before)
+    if prev and not before.rstrip(' “"‘').endswith(tuple(_PUNCT)):
+        # Only closed-class and speech words: content words would learn the corpus's topics.
+        word = prev.group(1).lower()
+        out.append(f"prev={word}" if word in _PREV_WORDS or word in CUES else "prev=other")
+    after = text[end : end + 30]
+    nxt = _WORD.search(after)
+    gap = after[: nxt.start()] if nxt else after
+    if nxt and not any(c in gap for c in _PUNCT + "\n") and nxt.group()[:1].islower():
+        out.append("modifier")  # "the “X” system": a name used before the noun it modifies
+        out.append(f"modifier|len={lb}")
+    if "(" in gap:
+        out.append("paren_after")
+    return out
+
+
+def offered(text: str, start: int, end: int, route: str, opens: bool) -> bool:
+    """Whether a quoted piece is a quotation rather than a name, a title or a scare quote."""
+    if text[max(0, start - 12) : start].rstrip(' “"').lower().endswith("so-called"):
+        return False
+    feats = features(text, start, end, route, opens)
+    n = len(text[start:end].split())
+    # Names and titles ("“Real Time.”", "the “Golden Dome for America” system") are not offered;
+    # a capitalized piece is speech only when cued right after it, when it is a question or an
+    # exclamation, or when a speech verb introduces it ("said, “Probably.”").
+    titled = "titled" in feats and route != "adj" and n <= 7
+    if titled and not (text[start:end].rstrip()[-1:] in "?!" or _introduced_by_verb(text, start)):
+        return False
+    if route == "none" and n < 6:
+        return False  # short, with nobody saying it: a scare quote or a term
+    return not weights() or score(feats) >= THRESHOLD
+
+
+def _introduced_by_verb(text: str, start: int) -> bool:
+    """Whether a speech verb and a comma or colon come right before the piece's opening mark."""
+    toks = tokens(text, max(0, start - 40), start)
+    return (
+        len(toks) >= 2 and toks[-1].text in ",:" and toks[-2].low in INVERTED and not toks[-2].cap
+    )
+
+
+def score(feats: list[str]) -> float:
+    """The probability that a piece with these features is offered."""
+    w = weights()
+    z = sum(w.get(f, 0.0) for f in feats)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def fit(
+    rows: list[tuple[list[str], bool]], epochs: int = 30, rate: float = 0.2, l2: float = 1e-4
+) -> dict[str, float]:
+    """Logistic-regression weights for (features, label) rows, by AdaGrad (pure Python)."""
+    w: dict[str, float] = {}
+    g2: dict[str, float] = {}
+    for _ in range(epochs):
+        for feats, label in rows:
+            z = sum(w.get(f, 0.0) for f in feats)
+            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            grad = p - (1.0 if label else 0.0)
+            for f in feats:
+                gf = grad + l2 * w.get(f, 0.0)
+                g2[f] = g2.get(f, 0.0) + gf * gf
+                w[f] = w.get(f, 0.0) - rate * gf / math.sqrt(g2[f] + 1e-8)
+    return {k: round(v, 4) for k, v in sorted(w.items()) if abs(v) >= 1e-3}

@@ -361,8 +361,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the exit status (0 ok, 1 some input skipped, 2 user error)."""
     args = parser().parse_args(argv)
+    # A server should say what it is doing; one-shot commands stay quiet unless asked.
+    quiet = logging.INFO if args.command == "serve" else logging.WARNING
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
+        level=logging.DEBUG if args.verbose else quiet,
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:

@@ -126,11 +126,16 @@ async def serve(
         for bot in bots:
             await bot.start()  # a bad token raises BriefbotError with a clear message
             started.append(bot)
-        log.info("serving %d platform(s)", len(started))
         watcher = FolderWatcher(settings.document_paths, briefing.ingest)
         tasks = [asyncio.create_task(watcher.run(stop), name="folder-watcher")]
         scheduler = digest_scheduler(settings, briefing, posters_of(started), clock)
         tasks.append(asyncio.create_task(scheduler.run(stop), name="digests"))
+        log.info(
+            "serving %s; watching %s; %d digest subscription(s)",
+            ", ".join(getattr(b, "platform", type(b).__name__) for b in started),
+            ", ".join(str(p) for p in settings.document_paths),
+            len(briefing.digests()),
+        )
         await stop.wait()
         await asyncio.gather(*tasks, return_exceptions=True)
     finally:

@@ -15,9 +15,14 @@ from bot.models import Sentence
 from bot.summarise import (
     FEATURES,
     Candidate,
+    columns,
+    content_stems,
     is_fragment,
     load_model,
     needs_context,
+    parse,
+    positions,
+    scores,
     select,
     summarize_text,
 )
@@ -177,9 +182,29 @@ def test_weights_file_loads_and_is_small() -> None:
     model = load_model()
     assert load_model() is model  # loaded once
     assert len(model.weights) == len(FEATURES) and model.idf
-    # The news prior survives training: the lead outweighs any single content signal.
+    # The news prior survives training: the lead and position weights keep their floors.
     weights = dict(zip(FEATURES, model.weights, strict=True))
-    assert weights["first"] + weights["position"] > weights["centrality"]
+    assert weights["first"] >= 1.5 and weights["position"] >= 1.0
+    assert weights["dangling"] < 0
+
+
+def test_pooled_features_match_one_document() -> None:
+    """`select` scores a document's candidates with the same features as `summarize_text`."""
+    model = load_model()
+    texts = [s.text for s in split_sentences(ARTICLE)[1:]]
+    parsed = parse(texts)
+    place = positions(parsed)
+    one = columns(parsed, place, frozenset(content_stems("Flood barrier")), model)
+    each = columns(parsed, place, [frozenset(content_stems("Flood barrier"))] * len(texts), model)
+    assert scores(one, model) == pytest.approx(scores(each, model))
+    assert len(one) == len(FEATURES) and all(len(c) == len(texts) for c in one)
+
+
+def test_summary_never_longer_than_the_document() -> None:
+    """Asking for more sentences than there are returns each real sentence once."""
+    got = summarize_text(ARTICLE, 50, title="Harbour council approves new flood barrier")
+    assert 1 <= len(got) <= len(split_sentences(ARTICLE))
+    assert not any(is_fragment(s.text) for s in got)
 
 
 def _rouge2(scorer: object, ref: str, sents: list[str]) -> float:

@@ -20,73 +20,121 @@ _STARTERS = frozenset(
 )
 _AMBIGUOUS = frozenset("inc corp ltd co etc jr sr bros".split())
 
-# A candidate end: terminal punctuation, any closing quotes or brackets, then white space.
-_END = re.compile(r"""[.!?…]+["'”’»)\]]*(?=\s)""")
-_PARA = re.compile(r"\n\s*\n|\n")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.\-]*)$")
-_NEXT_WORD = re.compile(r"""\s+["'“‘«(\[]*([\w’'-]+)""")
+# Boundaries are found by regular expressions that start with a literal (the engine then scans
+# for it fast; a pattern starting with a character class is tried at every position, several
+# times slower on a whole article) and decide the usual cases themselves, so that Python looks
+# only at the few periods that follow an abbreviation-like word.
+_CLOSE = r"""["'”’»)\]]*"""
+# After the punctuation: a line break, or a next word that is not lower-case (a lower-case word
+# continues the sentence: "approx. five", "…?” he asked") nor a bracketed reference "[12]".
+_NEXT = r"""(?:(?=\s*\n)|(?![^\S\n]+(?:["'“‘«(\[]*[a-zß-ÿ]|\[\d)))(\s+)"""
+# The word before a period is abbreviation-like when it is one letter ("W.", "v."), ends a dotted
+# acronym ("U.S."), or is a title or a month: one look-behind per length, as each must be fixed.
+_LOOKS = (
+    "^[A-Za-z]",  # one letter opening the text
+    "[^A-Za-z.\\-][A-Za-z]",  # one letter: an initial, "v."
+    "\\.[A-Za-z]",  # the end of a dotted acronym: "U.S."
+    *(
+        "\\b(?i:" + "|".join(sorted(w for w in _TITLES if len(w) == n)) + ")"
+        for n in sorted({len(w) for w in _TITLES if len(w) > 1})
+    ),
+)
+_PLAIN = re.compile(r"\." + "".join(f"(?<!{look}\\.)" for look in _LOOKS) + _CLOSE + _NEXT)
+_SUSPECT = re.compile(
+    r"\.(?:" + "|".join(f"(?<={look}\\.)" for look in _LOOKS) + ")" + _CLOSE + _NEXT
+)
+# "!", "?", "…": a boundary unless a closing quote is followed by a lower-case word.
+_BANGS = tuple(
+    (
+        mark,
+        re.compile(
+            re.escape(mark)
+            + _CLOSE.replace("[", "[.!?…]*[", 1)
+            + r"""(?:(?<![\"'”’»])|(?=\s*\n)|(?![^\S\n]+["'“‘«(\[]*[a-zß-ÿ]))(\s+)"""
+        ),
+    )
+    for mark in "!?…"
+)
+_LINE = re.compile(r"\n\s*")
+_WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z.\-]*$")
+_NEXT_WORD = re.compile(r"""["'“‘«(\[]*([\w’'-]*)""")
+_OPENERS = frozenset("\"'“‘«([")
+_CLOSING_QUOTES = frozenset("\"'”’»")
 
 
-def _is_abbreviation(chunk: str, punct_at: int, text: str, after: int) -> bool:
-    """Whether the period at `punct_at` belongs to an abbreviation rather than ending a sentence."""
+def _joins(text: str, punct_at: int, stop: int, after: int) -> bool:
+    """Whether the punctuation at `punct_at`..`stop` does not end the sentence.
+
+    `after` is where the next word's opening quotes or the word itself start.
+    """
+    first = text[after : after + 1]
+    if first in _OPENERS:
+        first = _NEXT_WORD.match(text, after).group(1)[:1]  # type: ignore[union-attr]
+    # A lower-case continuation after a closing quote is the same sentence ("…?” he asked).
+    if first.islower() and text[stop - 1] in _CLOSING_QUOTES:
+        return True
     if text[punct_at] != ".":
         return False
-    # Look back a short window only: searching from the start of the text is quadratic.
-    m = _WORD_BEFORE.search(chunk, max(0, punct_at - 40), punct_at)
-    if not m:
-        return False
-    word = m.group(1)
+    # Only the word glued to the period matters: look back to the last space, at most 40.
+    low = max(punct_at - 40, text.rfind(" ", 0, punct_at) + 1)
+    word = text[low:punct_at]
+    if not (word.isascii() and word.isalpha()):  # the fast path failed: "(U.S", "3.5bn"
+        m = _WORD_BEFORE.search(text, low, punct_at)
+        if not m:
+            return False
+        word = m.group()
     bare = word.replace(".", "").lower()
-    nxt = _NEXT_WORD.match(text, after)
-    next_word = nxt.group(1) if nxt else ""
-    next_lower = next_word[:1].islower() or next_word[:1].isdigit()
     if "." in word.rstrip("."):  # dotted acronym: U.S., U.K., a.m., e.g.
-        if next_lower:
-            return True
-        return next_word.lower() not in _STARTERS
+        return first.islower() or first.isdigit() or _next_word(text, after) not in _STARTERS
     if len(bare) == 1 and word.isupper():  # an initial: "George W. Bush"
         return True
-    if bare in _TITLES and bare not in _AMBIGUOUS:
+    if bare in _TITLES:
+        if bare in _AMBIGUOUS:
+            return first.islower() or first.isdigit() or _next_word(text, after) not in _STARTERS
+        if word.isupper():
+            # An all-caps word that happens to spell a title ("the FT. But", "with MS. Final")
+            # is a name: a capitalised word after it starts the next sentence (an all-caps one
+            # is more of the name: "ST. LOUIS").
+            return not first.isupper() or _NEXT_WORD.match(text, after).group(1).isupper()  # type: ignore[union-attr]
         return True
-    if bare in _AMBIGUOUS:
-        return next_lower or next_word.lower() not in _STARTERS
-    return next_lower  # "approx. five" style: a lower-case continuation
+    # An ordinary word ends the sentence unless a lower-case continuation follows
+    # ("approx. five"); a figure starts a new one ("Profits rose. 2004 was..."), except a
+    # bracketed reference ("points. [538]").
+    return first.islower() or (first.isdigit() and text[after] == "[")
 
 
-def _split_paragraph(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    cursor = start
-    for m in _END.finditer(text, start, end):
-        stop = m.end()
-        if _is_abbreviation(text, m.start(), text, stop):
-            continue
-        nxt = _NEXT_WORD.match(text, stop, end)
-        # A lower-case continuation after a closing quote is the same sentence ("…?” he asked).
-        if nxt and nxt.group(1)[:1].islower() and text[stop - 1] in "\"'”’»":
-            continue
-        spans.append((cursor, stop))
-        cursor = stop
-    spans.append((cursor, end))
-    return spans
+def _next_word(text: str, after: int) -> str:
+    m = _NEXT_WORD.match(text, after)
+    return m.group(1).lower() if m else ""
 
 
 def split_spans(text: str) -> list[tuple[int, int]]:
     """Return (start, end) offsets of each sentence, stripped of surrounding white space."""
+    # (end of a sentence, start of the next) for every boundary, in any order first.
+    breaks = [m.span(1) for m in _PLAIN.finditer(text)]
+    for m in _SUSPECT.finditer(text):
+        end, after = m.span(1)
+        if "\n" in m.group(1) or not _joins(text, m.start(), end, after):
+            breaks.append((end, after))
+    for mark, pattern in _BANGS:
+        if mark in text:
+            breaks += [m.span(1) for m in pattern.finditer(text)]
+    if "\n" in text:
+        breaks += [m.span() for m in _LINE.finditer(text)]
+    breaks.sort()
     out: list[tuple[int, int]] = []
-    pos = 0
-    bounds: list[tuple[int, int]] = []
-    for m in _PARA.finditer(text):
-        bounds.append((pos, m.start()))
-        pos = m.end()
-    bounds.append((pos, len(text)))
-    for p_start, p_end in bounds:
-        for s, e in _split_paragraph(text, p_start, p_end):
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            if e > s:
-                out.append((s, e))
+    start = len(text) - len(text.lstrip())
+    for end, after in breaks:
+        if end < start:  # inside a boundary already taken: ". \n"
+            continue
+        while end > start and text[end - 1].isspace():  # white space before a line break
+            end -= 1
+        if end > start:
+            out.append((start, end))
+        start = after
+    end = len(text.rstrip())
+    if end > start:
+        out.append((start, end))
     return out
 
 

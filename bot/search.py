@@ -46,9 +46,9 @@ def passages(
 def search(store: DocumentStore, query: str, limit: int = 10) -> list[SearchHit]:
     """Rank passages for a free-text query; fall back to any word when all words find nothing."""
     match = text_query(query)
-    found = store.search(match, limit) if match else []
+    found = store.search(match, limit, snippets=True) if match else []
     if not found and match:
-        found = store.search(match.replace(" AND ", " OR "), limit)
+        found = store.search(match.replace(" AND ", " OR "), limit, snippets=True)
     return [
         SearchHit(
             doc_id=p.sentence.doc_id,

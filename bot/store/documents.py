@@ -234,10 +234,15 @@ class DocumentStore:
         *,
         since: str | None = None,
         doc_ids: Sequence[str] | None = None,
+        snippets: bool = False,
     ) -> list[Passage]:
-        """Sentences matching an FTS5 query, best first (BM25)."""
-        where = ["passages MATCH ?"]
+        """Sentences matching an FTS5 query, best first (BM25); snippets only when asked."""
+        joins, where = "", ["passages MATCH ?"]
         params: list[object] = [match]
+        if since is not None or doc_ids is not None:
+            joins = (
+                " JOIN sentences s ON s.id = passages.rowid JOIN documents d ON d.doc_id = s.doc_id"
+            )
         if since is not None:
             where.append("coalesce(d.date, substr(d.ingested_at, 1, 10)) >= ?")
             params.append(since)
@@ -247,20 +252,20 @@ class DocumentStore:
             where.append(f"s.doc_id IN ({_placeholders(len(doc_ids))})")
             params.extend(doc_ids)
         params.append(limit)
+        snippet = "snippet(passages, 0, '[', ']', '…', 24)" if snippets else "''"
+        # Rank inside the full-text index first, then join only the top rows: every column
+        # computed before the sort is computed for every match, which grows with the corpus.
+        sql = (
+            f"WITH top AS (SELECT passages.rowid AS id, bm25(passages) AS score, {snippet} AS snip"
+            f" FROM passages{joins} WHERE {' AND '.join(where)} ORDER BY score LIMIT ?)"
+            " SELECT s.doc_id, s.idx, s.start_pos, s.end_pos, s.text, d.title, d.date,"
+            " (SELECT max(idx) + 1 FROM sentences x WHERE x.doc_id = s.doc_id),"
+            " top.score, top.snip"
+            " FROM top JOIN sentences s ON s.id = top.id JOIN documents d ON d.doc_id = s.doc_id"
+            " ORDER BY top.score"
+        )
         try:
-            rows = (
-                self.db.connection()
-                .execute(
-                    "SELECT s.doc_id, s.idx, s.start_pos, s.end_pos, s.text, d.title, d.date,"
-                    " (SELECT max(idx) + 1 FROM sentences x WHERE x.doc_id = s.doc_id),"
-                    " bm25(passages), snippet(passages, 0, '[', ']', '…', 24)"
-                    " FROM passages JOIN sentences s ON s.id = passages.rowid"
-                    " JOIN documents d ON d.doc_id = s.doc_id"
-                    f" WHERE {' AND '.join(where)} ORDER BY bm25(passages) LIMIT ?",
-                    params,
-                )
-                .fetchall()
-            )
+            rows = self.db.connection().execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
             log.warning("search %r failed: %s", match, exc)
             return []

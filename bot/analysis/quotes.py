@@ -39,7 +39,6 @@ from bot.analysis.speakers import (
     Token,
     cue_at,
     passive,
-    possessive,
     subject_after,
     subject_before,
     word_set,
@@ -294,8 +293,10 @@ def _attribute_final(text: str, toks: list[Token]) -> Attribution | None:
 def _attribute_before(text: str, toks: list[Token]) -> Attribution | None:
     """`Xi emphasized that … “…”`, `According to the statement, …`: the nearest cue."""
     # A verb beats a speech noun ("his claim") when the sentence has both.
-    nouns = [i for i in range(len(toks)) if i and possessive(toks[i - 1]) and cue_at(toks, i)]
-    order = [i for i in range(len(toks) - 1, -1, -1) if i not in nouns] + nouns[::-1]
+    nouns = [i for i in range(1, len(toks)) if toks[i - 1].owner and cue_at(toks, i)]
+    order: Sequence[int] = range(len(toks) - 1, -1, -1)
+    if nouns:
+        order = [i for i in order if i not in nouns] + nouns[::-1]
     for i in order:
         n = cue_at(toks, i)
         if not n or passive(toks, i):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -21,15 +21,27 @@ from bot.analysis.speakers import (
 )
 from bot.models import Entity
 
+# The lookbehind follows the first letter so the engine can scan ahead for capitals.
 _NAME_RUN = re.compile(
-    r"(?<![\w’'])[A-Z][\w’'.-]*(?:[ \t]+(?:(?:of|de|van|von|bin|al|la|le)[ \t]+)?[A-Z][\w’'.-]*)*"
+    r"[A-Z](?<![\w’'].)[\w’'.-]*(?:[ \t]+(?:(?:of|de|van|von|bin|al|la|le)[ \t]+)?[A-Z][\w’'.-]*)*"
+)
+# The runs of _NAME_RUN that hold more than one word (no backtracking into a word: a space
+# cannot follow a shorter one).
+_MULTI_RUN = re.compile(
+    r"[A-Z](?<![\w’'].)[\w’'.-]*+"
+    r"(?:[ \t]+(?:(?:of|de|van|von|bin|al|la|le)[ \t]+)?[A-Z][\w’'.-]*+)+"
 )
 _ISSUED = re.compile(
     r"\b(?:issued|released|signed|published|adopted|put out)\s+(?:a|an|the|their)\s+"
     r"(joint\s+)?(?:statement|declaration|communiqu[eé])",
     re.I,
 )
-_PAIR = re.compile(r"\b([A-Z][a-z]+) and ([A-Z][a-z]+)\b")
+# Where _ISSUED can start, in lower case: the verbs are found with fast substring scans first.
+_ISSUE_VERBS = ("issued", "released", "signed", "published", "adopted", "put out")
+# The only characters IGNORECASE equates with ASCII letters that `str.lower` does not map to them.
+_FOLDS = ("\u0130", "\u0131", "\u017f", "\u212a")
+# As r"\b([A-Z][a-z]+) and …", with the boundary as a lookbehind after the capital (faster).
+_PAIR = re.compile(r"([A-Z](?<!\w.)[a-z]+) and ([A-Z][a-z]+)\b")
 _DOCUMENT_WORDS = word_set("statement declaration communique communiqué document letter")
 _LEADS = word_set("some many most all few several both each every any no none one two")
 _NAME_BEFORE = re.compile(r"([A-Z][\w’'.-]*(?: [A-Z][\w’'.-]*){0,3}),? $")
@@ -87,6 +99,7 @@ class Referents:
         self.quoted = quoted
         self._full: dict[str, str] = {}
         self._names: list[tuple[int, str]] | None = None
+        self._multi: list[str] | None = None
         self._by_word: dict[str, list[str]] = {}
         self.issuers = self._issuers()
 
@@ -94,27 +107,41 @@ class Referents:
     def names(self) -> list[tuple[int, str]]:
         """(offset, bare name) of each name written outside quotations, found on first use."""
         if self._names is None:
-            self._names = []
-            quoted, k = self.quoted, 0
-            for m in _NAME_RUN.finditer(self.text):
-                at = m.start()
-                while k < len(quoted) and quoted[k][1] <= at:
-                    k += 1
-                if k < len(quoted) and quoted[k][0] <= at:
-                    continue  # a name inside a quotation is not a speaker
-                name = _bare(m.group())
-                if name:
-                    self._names.append((at, name))
-                    # Multi-word names by each of their words, to expand "Xi" to "Xi Jinping".
-                    parts = name.split()
-                    if len(parts) > 1 and not is_org(name):
-                        for w in set(parts):
-                            self._by_word.setdefault(w, []).append(name)
+            bare = ((at, _bare(raw)) for at, raw in self._runs(_NAME_RUN))
+            self._names = [(at, name) for at, name in bare if name]
         return self._names
+
+    def _named(self, word: str) -> list[str]:
+        """The multi-word names that hold `word`, to expand "Xi" to "Xi Jinping" (in text order)."""
+        found = self._by_word.get(word)
+        if found is None:
+            if self._multi is None:
+                # Only runs of several words can give a multi-word name: skip the single ones.
+                self._multi = [raw for _, raw in self._runs(_MULTI_RUN)]
+            found = self._by_word[word] = []
+            for raw in self._multi:
+                if word not in raw:
+                    continue  # each word of a bare name is cut from its run as written
+                name = _bare(raw)
+                parts = name.split()
+                if len(parts) > 1 and word in parts and not is_org(name):
+                    found.append(name)
+        return found
+
+    def _runs(self, pattern: re.Pattern[str]) -> Iterator[tuple[int, str]]:
+        """(offset, run as written) of each run of `pattern` outside quotations."""
+        quoted, k = self.quoted, 0
+        for m in pattern.finditer(self.text):
+            at = m.start()
+            while k < len(quoted) and quoted[k][1] <= at:
+                k += 1
+            if k < len(quoted) and quoted[k][0] <= at:
+                continue  # a name inside a quotation is not a speaker
+            yield at, m.group()
 
     def _issuers(self) -> str | None:
         """Who issued the document's statement: "China and Russia (joint statement)"."""
-        m = _ISSUED.search(self.text)
+        m = _issued(self.text)
         if m is None:
             return None
         kind = "joint statement" if m.group(1) else "statement"
@@ -152,8 +179,7 @@ class Referents:
             return best
         if name in self._full:
             return self._full[name]
-        _ = self.names
-        for other in self._by_word.get(want[0], ()):
+        for other in self._named(want[0]):
             if len(other) > len(best) and _contains(other.split(), want):
                 best = other
         self._full[name] = best
@@ -205,6 +231,24 @@ class Referents:
         if not mention.text[:1].isupper() or words[0] in DETERMINERS:
             return mention.text
         return self.full_name(mention.text.split(), mention.start)
+
+
+def _issued(text: str) -> re.Match[str] | None:
+    """The first match of `_ISSUED` (a case-insensitive scan of the whole text is slow)."""
+    low = text.lower()
+    if len(low) != len(text) or any(c in text for c in _FOLDS):
+        return _ISSUED.search(text)  # offsets in `low` would not be those in `text`
+    at: list[int] = []
+    for verb in _ISSUE_VERBS:
+        i = low.find(verb)
+        while i >= 0:
+            at.append(i)
+            i = low.find(verb, i + 1)
+    for i in sorted(at):  # every match starts at a verb: the first that matches is the first
+        m = _ISSUED.match(text, i)
+        if m is not None:
+            return m
+    return None
 
 
 def _contains(parts: Sequence[str], want: Sequence[str]) -> bool:

@@ -136,17 +136,31 @@ class Mention:
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][\w’'&-]*\w|[A-Za-z]|[,;:]")
 
 
+# (low, cap, owner) of each word seen: words recur, and a Token is made for every word of every
+# window.
+_SHAPES: dict[str, tuple[str, bool, bool]] = {}
+_OWNER_ENDS = ("’s", "'s", "s’")
+
+
 class Token:
     """A word (or clause punctuation) of the attribution text, with offsets."""
 
-    __slots__ = ("cap", "end", "low", "start", "text")
+    __slots__ = ("cap", "end", "low", "owner", "start", "text")
 
     def __init__(self, start: int, end: int, text: str) -> None:
         self.start = start
         self.end = end
         self.text = text
-        self.low = text.lower().rstrip(".")  # lower-cased, without a trailing period
-        self.cap = text[:1].isupper()
+        shape = _SHAPES.get(text)
+        if shape is None:
+            if len(_SHAPES) >= 1 << 17:
+                _SHAPES.clear()  # bounded: a long ingest meets an open vocabulary
+            # Lower-cased, without a trailing period; whether it is capitalized; whether it is a
+            # possessive ("his", "Trump’s").
+            low = text.lower().rstrip(".")
+            owner = low in POSSESSIVES or text.endswith(_OWNER_ENDS)
+            shape = _SHAPES[text] = (low, text[:1].isupper(), owner)
+        self.low, self.cap, self.owner = shape
 
     def __repr__(self) -> str:
         return f"Token({self.start}, {self.end}, {self.text!r})"
@@ -162,7 +176,7 @@ def cue_at(toks: list[Token], i: int) -> int:
     low = toks[i].low
     if toks[i].cap and i > 0 and low != "according" and toks[i - 1].text != ",":
         return 0  # "the Washington Post", "United States": names, not verbs
-    if i > 0 and possessive(toks[i - 1]):
+    if i > 0 and toks[i - 1].owner:
         # "his promise of “free college”": a speech noun owned by its speaker.
         return 1 if low in NOUN_CUES else 0
     if i > 0 and toks[i - 1].low in DETERMINERS:
@@ -177,7 +191,7 @@ def cue_at(toks: list[Token], i: int) -> int:
 
 def possessive(tok: Token) -> bool:
     """Whether the token is a possessive: "his", "Trump’s"."""
-    return tok.low in POSSESSIVES or tok.text.endswith(("’s", "'s", "s’"))
+    return tok.owner
 
 
 _ADVERBS = word_set("often also long still never once even already sometimes since")

@@ -11,16 +11,39 @@ from bot.store import DocumentStore, Passage
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+# Function words have doclists as long as the corpus: a phrase that contains one makes FTS5 read
+# all of it. Phrases are matched as their content-word runs NEAR each other instead.
+_FUNCTION_WORDS = frozenset("a an and at by for from in into of on or the to with".split())
+
+
 def _phrase(text: str) -> str | None:
     words = _WORD.findall(text)
+    runs: list[list[str]] = [[]]
+    gaps = 0
+    for w in words:
+        if w.lower() in _FUNCTION_WORDS:
+            gaps += 1
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append(w)
+    runs = [r for r in runs if r]
+    if not runs:  # only function words: match them as written
+        runs, gaps = [words], 0
+    if not runs[0]:
+        return None
     # FTS5 phrases: the words inside double quotes match in order; no user syntax gets through.
-    return '"' + " ".join(words) + '"' if words else None
+    quoted = ['"' + " ".join(r) + '"' for r in runs]
+    if len(quoted) == 1:
+        return quoted[0]
+    return f"NEAR({' '.join(quoted)}, {gaps})"
 
 
 def phrases_query(terms: Iterable[str]) -> str:
     """An FTS5 query matching any of the phrases."""
     parts = [p for p in (_phrase(t) for t in terms) if p]
-    return " OR ".join(dict.fromkeys(parts))
+    unique = {p.lower(): p for p in reversed(parts)}  # case-insensitive, first spelling wins
+    return " OR ".join(reversed(unique.values()))
 
 
 def text_query(text: str) -> str:

@@ -270,7 +270,10 @@ class Briefing:
         )
         if not found:
             when = f" since {since.isoformat()}" if since else ""
-            raise BriefbotError(f"Nothing about {topic.title!r}{when} in the documents yet.")
+            raise BriefbotError(
+                f"Nothing about {topic.title!r}{when} in the documents yet; "
+                "add some with `briefbot ingest PATH`."
+            )
         return found
 
     def _pick(self, topic: Topic, found: list[Passage], k: int) -> list[Sentence]:

@@ -250,7 +250,8 @@ def brief_message(brief: Brief, *, digest: str | None = None) -> Message:
     c = Citations(brief.sources)
     if digest is None:
         m.header(f"Brief: {brief.topic.title}")
-        m.context([f"as of {escape(brief.as_of or 'today')} · {len(brief.sources)} sources"])
+        n = len(brief.sources)
+        m.context([f"as of {escape(brief.as_of or 'today')} · {n} source{'' if n == 1 else 's'}"])
     else:
         m.header(digest)
     if brief.tldr:

@@ -367,3 +367,30 @@ def test_polnear_dev_scores() -> None:
         check_offsets(doc["text"], extract_quotes(doc["text"]))
     assert rows["all"]["quote_f1"] >= 92.0
     assert rows["all"]["e2e_f1"] >= 78.0
+
+
+def test_described_outer_subject_speaks_for_a_pronoun() -> None:
+    text = (
+        "The longtime senator said he rarely asks colleagues to campaign for him, “except for "
+        "people I am very close to.”"
+    )
+    quotes = extract_quotes(text)
+    assert [mention(text, q) for q in quotes] == ["The longtime senator"]
+
+
+def test_whoever_is_told_is_not_the_speaker() -> None:
+    text = (
+        "“All of my friends are teachers and nurses,” Dana Lee, 49, told the Radio Nord. "
+        "“I wanted to learn from them.”"
+    )
+    quotes = extract_quotes(text)
+    assert [mention(text, q) for q in quotes] == ["Dana Lee", "Dana Lee"]
+
+
+def test_possessive_speech_noun_is_not_the_earlier_cue() -> None:
+    text = (
+        "The campaign shrugged off Trump’s comments, telling reporters, “Nobody here ever "
+        "asked for that endorsement.”"
+    )
+    quotes = extract_quotes(text)
+    assert [mention(text, q) for q in quotes] == ["The campaign"]

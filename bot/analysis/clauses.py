@@ -14,7 +14,7 @@ from bot.analysis.speakers import (
     subject_after,
     subject_before,
 )
-from bot.analysis.subjects import sentence_subject
+from bot.analysis.subjects import plausible, sentence_subject
 
 
 def outer_subject(text: str, toks: list[Token], inner: Mention) -> Mention | None:
@@ -28,6 +28,8 @@ def outer_subject(text: str, toks: list[Token], inner: Mention) -> Mention | Non
                 return outer
             if outer is not None and outer.words[0] in {"he", "she", "they"}:
                 return outer  # "He said that he would offer “…”": the one who says speaks
+            if outer is not None and not toks[j].low.endswith("ing") and _description(outer):
+                return outer  # "The longtime senator said he …", "critics say he …"
             return None
     outer = sentence_subject(text, toks[:k])
     if outer is None or not outer.text[:1].isupper() or outer.words[0] in PRONOUNS | DETERMINERS:
@@ -36,11 +38,21 @@ def outer_subject(text: str, toks: list[Token], inner: Mention) -> Mention | Non
     return outer if any(cue_at(toks, j) for j in between) else None
 
 
+def _description(m: Mention) -> bool:
+    """A described speaker: "the longtime senator", "critics", "his campaign" (not "it")."""
+    words = m.words
+    if words[0] in DETERMINERS:
+        return len(words) >= 2 and words[-1] not in PRONOUNS and words[-1][:1].isalpha()
+    return not m.text[:1].isupper() and words[0] not in PRONOUNS and plausible(m)
+
+
 def earlier_cue_subject(text: str, toks: list[Token], i: int) -> Mention | None:
     """The subject of a finite cue just before a participle one ("Fiorina said, adding …")."""
     for j in range(i - 1, max(-1, i - 4), -1):
         if toks[j].text in ";:":
             return None
+        if j > 0 and toks[j - 1].owner:
+            continue  # "impressed with Sanders’ comments Tuesday, telling": a noun, no verb
         if cue_at(toks, j) and not toks[j].low.endswith("ing") and not passive(toks, j):
             if toks[j].low in INVERTED and j + 1 < i and toks[j + 1].text != ",":
                 return subject_after(text, toks, j + 1)  # "“…,” said Spicer, adding"

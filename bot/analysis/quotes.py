@@ -49,6 +49,7 @@ from bot.models import Entity, Quote
 _REPORTS = word_set("reports reported")
 _ADVERBS = word_set("also then later has had once again further")
 _BARE = word_set("the a an this that these those from of to in on at by with for")
+_TOLD = word_set("told tells tell")
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,9 @@ def _attribute_after(text: str, toks: list[Token], reach: int = 10) -> Attributi
         cue = text[tok.start : toks[i + n - 1].end]
         if i == 0 or all(t.low in _ADVERBS for t in toks[:i]) or toks[i - 1].text == ",":
             # "“…,” said Putin", "“…” for Clinton, said Kunin": the speaker follows the cue.
-            mention = subject_after(text, toks, i + n) if tok.low in INVERTED else None
+            # "“…,” Butz, 49, told The Huffington Post": who is told does not speak.
+            inverted = tok.low in INVERTED and tok.low not in _TOLD
+            mention = subject_after(text, toks, i + n) if inverted else None
             if mention is None and i > 0:
                 mention = subject_before(text, toks, i)
         else:

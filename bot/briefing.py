@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import corpus, search
-from bot.analysis import ANALYSIS_VERSION, analyse
 from bot.analysis.phrases import key_phrases
 from bot.errors import BriefbotError, UnknownDocument, UnknownTopic
+from bot.ingestion import Ingestion, Progress
 from bot.models import (
     Brief,
     Card,
@@ -29,7 +29,6 @@ from bot.models import (
     QuoteList,
     SearchHit,
     Sentence,
-    Skipped,
     Source,
     Subscription,
     TimelineEvent,
@@ -46,9 +45,7 @@ from bot.topics import TopicBook, slugify
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
-Progress = Callable[[int, int], None]
 
-_BATCH = 200  # documents per write transaction: large enough to be fast, small enough to stream
 _WORD = re.compile(r"\w+")
 
 
@@ -120,53 +117,13 @@ class Briefing:
         self.max_file_bytes = max_file_bytes
         self.first_window_hours = first_window_hours
         self.subscriptions = Subscriptions(DigestStore(db), topics, clock)
+        self.ingestion = Ingestion(db, self.store, clock, max_file_bytes)
 
     # -- corpus --------------------------------------------------------------------------
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
         """Read files and folders into the store; bad files are skipped with a reason."""
-        sources, skipped = corpus.find_sources(paths)
-        added: list[str] = []
-        updated: list[str] = []
-        unchanged: list[str] = []
-        duplicates: list[tuple[str, str]] = []
-        pending: list[tuple[Document, str, bool]] = []
-        seen_hashes: dict[str, str] = {}
-
-        def flush() -> None:
-            now = self.clock().astimezone(dt.UTC).isoformat(timespec="microseconds")
-            with self.db.transaction() as tx:
-                for doc, digest, existed in pending:
-                    a = analyse(doc.text, doc.doc_id, doc.date)
-                    self.store.save(tx, doc, a, digest, now, ANALYSIS_VERSION)
-                    (updated if existed else added).append(doc.doc_id)
-            pending.clear()
-
-        for n, source in enumerate(sources, 1):
-            for item in corpus.read_source(source, self.max_file_bytes):
-                if isinstance(item, Skipped):
-                    skipped.append(item)
-                    continue
-                digest = corpus.content_hash(item.text)
-                state = self.store.state(item.doc_id)
-                if state is not None and state[0] == digest:
-                    unchanged.append(item.doc_id)
-                    continue
-                holder = seen_hashes.get(digest) or self.store.holder_of(digest)
-                if holder is not None and holder != item.doc_id:
-                    duplicates.append((item.doc_id, holder))
-                    continue
-                seen_hashes[digest] = item.doc_id
-                pending.append((item, digest, state is not None))
-                if len(pending) >= _BATCH:
-                    flush()
-            if progress is not None:
-                progress(n, len(sources))
-        if pending:
-            flush()
-        return IngestReport(
-            tuple(added), tuple(updated), tuple(unchanged), tuple(duplicates), tuple(skipped)
-        )
+        return self.ingestion.ingest(paths, progress)
 
     def documents(self) -> list[DocumentInfo]:
         """What is stored, newest first."""
@@ -186,17 +143,7 @@ class Briefing:
 
     def reindex(self, progress: Progress | None = None, *, everything: bool = False) -> int:
         """Re-run the analysis on stored text (stale documents, or all); return how many."""
-        ids = self.store.doc_ids() if everything else self.store.stale(ANALYSIS_VERSION)
-        for n, doc_id in enumerate(ids, 1):
-            doc = self.store.document(doc_id)
-            if doc is None:
-                continue
-            with self.db.transaction() as tx:
-                a = analyse(doc.text, doc.doc_id, doc.date)
-                self.store.replace_analysis(tx, doc_id, a, ANALYSIS_VERSION)
-            if progress is not None:
-                progress(n, len(ids))
-        return len(ids)
+        return self.ingestion.reindex(progress, everything=everything)
 
     # -- topics ---------------------------------------------------------------------------
 

@@ -1,0 +1,94 @@
+"""Ingesting documents: read, deduplicate, analyse once and store, in batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot import corpus
+from bot.analysis import ANALYSIS_VERSION, analyse
+from bot.models import Document, IngestReport, Skipped
+from bot.store import Database, DocumentStore
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+_BATCH = 200  # documents per write transaction: large enough to be fast, small enough to stream
+
+
+class Ingestion:
+    """Turns files into stored, analysed documents; re-analyses them after an upgrade."""
+
+    def __init__(
+        self,
+        db: Database,
+        store: DocumentStore,
+        clock: Callable[[], dt.datetime],
+        max_file_bytes: int = corpus.DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.clock = clock
+        self.max_file_bytes = max_file_bytes
+
+    def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        """Read files and folders into the store; bad files are skipped with a reason."""
+        sources, skipped = corpus.find_sources(paths)
+        added: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        duplicates: list[tuple[str, str]] = []
+        pending: list[tuple[Document, str, bool]] = []
+        seen_hashes: dict[str, str] = {}
+
+        def flush() -> None:
+            now = self.clock().astimezone(dt.UTC).isoformat(timespec="microseconds")
+            with self.db.transaction() as tx:
+                for doc, digest, existed in pending:
+                    a = analyse(doc.text, doc.doc_id, doc.date)
+                    self.store.save(tx, doc, a, digest, now, ANALYSIS_VERSION)
+                    (updated if existed else added).append(doc.doc_id)
+            pending.clear()
+
+        for n, source in enumerate(sources, 1):
+            for item in corpus.read_source(source, self.max_file_bytes):
+                if isinstance(item, Skipped):
+                    skipped.append(item)
+                    continue
+                digest = corpus.content_hash(item.text)
+                state = self.store.state(item.doc_id)
+                if state is not None and state[0] == digest:
+                    unchanged.append(item.doc_id)
+                    continue
+                holder = seen_hashes.get(digest) or self.store.holder_of(digest)
+                if holder is not None and holder != item.doc_id:
+                    duplicates.append((item.doc_id, holder))
+                    continue
+                seen_hashes[digest] = item.doc_id
+                pending.append((item, digest, state is not None))
+                if len(pending) >= _BATCH:
+                    flush()
+            if progress is not None:
+                progress(n, len(sources))
+        if pending:
+            flush()
+        return IngestReport(
+            tuple(added), tuple(updated), tuple(unchanged), tuple(duplicates), tuple(skipped)
+        )
+
+    def reindex(self, progress: Progress | None = None, *, everything: bool = False) -> int:
+        """Re-run the analysis on stored text (stale documents, or all); return how many."""
+        ids = self.store.doc_ids() if everything else self.store.stale(ANALYSIS_VERSION)
+        for n, doc_id in enumerate(ids, 1):
+            doc = self.store.document(doc_id)
+            if doc is None:
+                continue
+            with self.db.transaction() as tx:
+                a = analyse(doc.text, doc.doc_id, doc.date)
+                self.store.replace_analysis(tx, doc_id, a, ANALYSIS_VERSION)
+            if progress is not None:
+                progress(n, len(ids))
+        return len(ids)

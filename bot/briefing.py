@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import logging
 import re
@@ -16,7 +15,6 @@ from bot.ingestion import Ingestion, Progress
 from bot.models import (
     Brief,
     Card,
-    Cited,
     Digest,
     DigestSection,
     Document,
@@ -24,7 +22,6 @@ from bot.models import (
     Entity,
     Fact,
     IngestReport,
-    Quote,
     QuoteHit,
     QuoteList,
     SearchHit,
@@ -47,6 +44,10 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 
 _WORD = re.compile(r"\w+")
+# Passages a brief or card is built from: the ranker re-scores these, so more costs latency
+# and rarely changes the picks.
+_PASSAGES = 120
+_ACTOR_PASSAGES = 40  # who is involved: entities of the documents behind the best passages
 
 
 def utc_now() -> dt.datetime:
@@ -57,43 +58,6 @@ def utc_now() -> dt.datetime:
 def _stamp(when: dt.datetime) -> str:
     """An instant in the form ingest times are stored in (UTC ISO 8601, microseconds)."""
     return when.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _cite(s: Sentence) -> Cited:
-    return Cited(s.text, s.doc_id, s.start, s.end)
-
-
-def _within(start: int, end: int, s: Sentence) -> bool:
-    return s.start <= start and end <= s.end
-
-
-# Passages a brief or card is built from: the ranker re-scores these, so more costs latency
-# and rarely changes the picks.
-_PASSAGES = 120
-_ACTOR_PASSAGES = 40  # who is involved: entities of the documents behind the best passages
-
-
-class _PassageIndex:
-    """A topic's passages by document, to find the passage holding an offset without SQL."""
-
-    def __init__(self, found: Sequence[Passage]) -> None:
-        self._by_doc: dict[str, list[Passage]] = {}
-        for p in found:
-            self._by_doc.setdefault(p.sentence.doc_id, []).append(p)
-        for ps in self._by_doc.values():
-            ps.sort(key=lambda p: p.sentence.start)
-        self._starts = {d: [p.sentence.start for p in ps] for d, ps in self._by_doc.items()}
-
-    def at(self, doc_id: str, start: int, end: int) -> Passage | None:
-        """The passage that contains [start, end) of a document, if it is one of the topic's."""
-        starts = self._starts.get(doc_id)
-        if not starts:
-            return None
-        i = bisect.bisect_right(starts, start) - 1
-        if i < 0:
-            return None
-        p = self._by_doc[doc_id][i]
-        return p if _within(start, end, p.sentence) else None
 
 
 class Briefing:
@@ -237,14 +201,14 @@ class Briefing:
 
     def _quotes(self, topic: Topic, found: list[Passage], limit: int) -> list[QuoteHit]:
         """Quotes standing in a topic's passages, ranked by their passage's relevance."""
-        index = _PassageIndex(found)
+        index = search.PassageIndex(found)
         hits: list[QuoteHit] = []
         docs = list(dict.fromkeys(p.sentence.doc_id for p in found))
         sources = self.store.sources(docs)
         for q in self.store.quotes(docs):
             p = index.at(q.doc_id, q.start, q.start)
             if p is not None:
-                hits.append(QuoteHit(q, _cite(p.sentence), sources[q.doc_id], p.score))
+                hits.append(QuoteHit(q, search.cite(p.sentence), sources[q.doc_id], p.score))
         hits.sort(key=lambda h: (-h.score, h.quote.doc_id, h.quote.start))
         return hits[:limit]
 
@@ -266,13 +230,13 @@ class Briefing:
         facts = [
             f
             for f in self.store.facts(list(dict.fromkeys(cited_docs)))
-            if any(_within(f.start, f.end, s) for s in chosen if s.doc_id == f.doc_id)
+            if any(search.within(f.start, f.end, s) for s in chosen if s.doc_id == f.doc_id)
         ]
         return Brief(
             topic=topic.ref,
             as_of=self._as_of(sources),
-            tldr=tuple(_cite(s) for s in tldr),
-            points=tuple(_cite(s) for s in points),
+            tldr=tuple(search.cite(s) for s in tldr),
+            points=tuple(search.cite(s) for s in points),
             quotes=tuple(quotes),
             entities=tuple(self._actors(docs, found)[:8]),
             facts=tuple(facts[:8]),
@@ -344,7 +308,7 @@ class Briefing:
             return sum(
                 1
                 for m in e.mentions
-                if any(_within(m.start, m.end, s) for s in by_doc.get(m.doc_id, []))
+                if any(search.within(m.start, m.end, s) for s in by_doc.get(m.doc_id, []))
             )
 
         entities = self.store.entities(list(docs))
@@ -356,7 +320,7 @@ class Briefing:
         found = self._passages(topic)
         docs = list(dict.fromkeys(p.sentence.doc_id for p in found))
         in_found = {(p.sentence.doc_id, p.sentence.index) for p in found}
-        index = _PassageIndex(found)
+        index = search.PassageIndex(found)
         definition = self._pick(topic, found, 1)
         timeline: list[TimelineEvent] = []
         figures: list[Fact] = []
@@ -365,7 +329,7 @@ class Briefing:
             if p is None:
                 continue
             if f.kind == "date":
-                timeline.append(TimelineEvent(f.value, f, _cite(p.sentence)))
+                timeline.append(TimelineEvent(f.value, f, search.cite(p.sentence)))
             else:
                 figures.append(f)
         timeline.sort(key=lambda e: e.date)
@@ -377,7 +341,7 @@ class Briefing:
         return Card(
             topic=topic.ref,
             as_of=self._as_of(all_sources),
-            definition=_cite(definition[0]) if definition else None,
+            definition=search.cite(definition[0]) if definition else None,
             actors=tuple(self._actors(docs[:_ACTOR_PASSAGES], found)[:10]),
             timeline=tuple(timeline[:10]),
             figures=tuple(figures[:10]),
@@ -417,7 +381,7 @@ class Briefing:
         else:
             hits = self._all_quotes()
         if speaker and speaker.strip():
-            hits = [h for h in hits if speaker_matches(speaker, h.quote)]
+            hits = [h for h in hits if search.speaker_matches(speaker, h.quote)]
             if not hits:
                 known = self.complete_speaker(speaker.split()[-1], 5) or [
                     s for s, _ in self.store.speakers()[:5]
@@ -434,7 +398,7 @@ class Briefing:
             s = self.store.sentence_at(q.doc_id, q.start)
             if s is not None:
                 # Longer quotes say more; ranking without a topic favours them.
-                hits.append(QuoteHit(q, _cite(s), sources[q.doc_id], float(len(q.text))))
+                hits.append(QuoteHit(q, search.cite(s), sources[q.doc_id], float(len(q.text))))
         hits.sort(key=lambda h: (-h.score, h.quote.doc_id, h.quote.start))
         return hits
 
@@ -446,12 +410,3 @@ class Briefing:
             topic = self.topic_book.get(ref.slug)
             overrides = topic.templates if topic else ()
         return self.renderer.render(result, fmt, overrides)
-
-
-def speaker_matches(query: str, quote: Quote) -> bool:
-    """Whether a quote's speaker is the named person: full name, alias or surname."""
-    if not quote.speaker:
-        return False
-    want = [w.lower() for w in _WORD.findall(query)]
-    have = {w.lower() for w in _WORD.findall(quote.speaker)}
-    return bool(want) and all(w in have for w in want)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from bot.models import Cited, SearchHit, Topic
+from bot.models import Cited, Quote, SearchHit, Sentence, Topic
 from bot.store import DocumentStore, Passage
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -82,3 +83,45 @@ def search(store: DocumentStore, query: str, limit: int = 10) -> list[SearchHit]
         )
         for p in found
     ]
+
+
+def cite(s: Sentence) -> Cited:
+    """A sentence as a citation."""
+    return Cited(s.text, s.doc_id, s.start, s.end)
+
+
+def within(start: int, end: int, s: Sentence) -> bool:
+    """Whether [start, end) lies inside a sentence."""
+    return s.start <= start and end <= s.end
+
+
+class PassageIndex:
+    """A topic's passages by document, to find the passage holding an offset without SQL."""
+
+    def __init__(self, found: Sequence[Passage]) -> None:
+        self._by_doc: dict[str, list[Passage]] = {}
+        for p in found:
+            self._by_doc.setdefault(p.sentence.doc_id, []).append(p)
+        for ps in self._by_doc.values():
+            ps.sort(key=lambda p: p.sentence.start)
+        self._starts = {d: [p.sentence.start for p in ps] for d, ps in self._by_doc.items()}
+
+    def at(self, doc_id: str, start: int, end: int) -> Passage | None:
+        """The passage that contains [start, end) of a document, if it is one of the topic's."""
+        starts = self._starts.get(doc_id)
+        if not starts:
+            return None
+        i = bisect.bisect_right(starts, start) - 1
+        if i < 0:
+            return None
+        p = self._by_doc[doc_id][i]
+        return p if within(start, end, p.sentence) else None
+
+
+def speaker_matches(query: str, quote: Quote) -> bool:
+    """Whether a quote's speaker is the named person: full name, alias or surname."""
+    if not quote.speaker:
+        return False
+    want = [w.lower() for w in _WORD.findall(query)]
+    have = {w.lower() for w in _WORD.findall(quote.speaker)}
+    return bool(want) and all(w in have for w in want)

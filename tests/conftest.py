@@ -11,6 +11,7 @@ import pytest
 from bot.briefing import Briefing
 from bot.config import Settings
 from bot.service import build
+from tests.fakes.discord_api import DiscordAPI
 from tests.fakes.slack_api import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,4 +56,17 @@ def seed_body() -> str:
 async def fake_slack() -> AsyncIterator[FakeSlack]:
     """A running loopback stand-in for Slack's Web API (tests/fakes/slack_api.py)."""
     async with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordAPI]:
+    """A running loopback stand-in for Discord's REST API (tests/fakes/discord_api.py)."""
+    from discord.gateway import DiscordWebSocket
+    from discord.http import Route
+
+    # The adapter points these class-level addresses at the fake; monkeypatch restores them.
+    monkeypatch.setattr(Route, "BASE", Route.BASE)
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", DiscordWebSocket.DEFAULT_GATEWAY)
+    async with DiscordAPI() as fake:
         yield fake

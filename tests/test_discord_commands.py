@@ -9,7 +9,6 @@ from typing import Any
 
 import discord
 import pytest
-from discord.http import Route
 
 from bot.adapters.discord import GENERIC_ERROR, DiscordBot
 from bot.briefing import Briefing
@@ -27,13 +26,6 @@ def briefing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Briefing]:
     app.ingest([ROOT / "seeds"])
     yield app
     app.db.close()
-
-
-@pytest.fixture
-async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordAPI]:
-    monkeypatch.setattr(Route, "BASE", Route.BASE)  # restored after the test
-    async with DiscordAPI() as fake:
-        yield fake
 
 
 @pytest.fixture

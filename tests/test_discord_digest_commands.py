@@ -9,7 +9,6 @@ from typing import Any
 
 import discord
 import pytest
-from discord.http import Route
 
 from bot.adapters.discord import GENERIC_ERROR, DiscordBot, sync_commands
 from bot.adapters.discord_digest import zone_matches
@@ -39,13 +38,6 @@ def briefing(tmp_path: Path) -> AsyncIterator[Briefing]:
     app.ingest([SEEDS])
     yield app
     app.db.close()
-
-
-@pytest.fixture
-async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordAPI]:
-    monkeypatch.setattr(Route, "BASE", Route.BASE)  # restored after the test
-    async with DiscordAPI() as fake:
-        yield fake
 
 
 @pytest.fixture

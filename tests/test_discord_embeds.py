@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import discord
 import pytest
 from discord.http import Route
@@ -154,13 +152,6 @@ def test_trim_and_fit_show_what_was_cut() -> None:
     assert fit(["a" * 10, "b" * 10, "c" * 10], 25) == "a" * 10 + "\n… 2 more"
     assert len(fit(["x" * 5000], 4096)) <= 4096
     assert clean("a\n\n  b *c*") == "a b \\*c\\*"
-
-
-@pytest.fixture
-async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordAPI]:
-    monkeypatch.setattr(Route, "BASE", Route.BASE)
-    async with DiscordAPI() as fake:
-        yield fake
 
 
 async def test_the_fake_rejects_an_oversized_embed_like_discord(api: DiscordAPI) -> None:

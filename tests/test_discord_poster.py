@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from discord.http import Route
 
 from bot.adapters.discord import DiscordBot, nonce_for
 from bot.config import DiscordSettings, Settings
@@ -19,13 +18,6 @@ from tests.fakes.discord_api import DiscordAPI, embed_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 CHANNEL = "123456789012345678"
-
-
-@pytest.fixture
-async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordAPI]:
-    monkeypatch.setattr(Route, "BASE", Route.BASE)
-    async with DiscordAPI() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapters.discord import DiscordBot, invite_link, invite_url, sync_commands
@@ -20,14 +18,6 @@ from bot.service import build, make_bots, serve
 from tests.fakes.discord_api import DiscordAPI, interaction_payload, running_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordAPI]:
-    monkeypatch.setattr(Route, "BASE", Route.BASE)  # restored after the test
-    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", DiscordWebSocket.DEFAULT_GATEWAY)
-    async with DiscordAPI() as fake:
-        yield fake
 
 
 def settings_for(api: DiscordAPI, tmp_path: Path, token: str | None = None) -> Settings:

@@ -99,6 +99,17 @@ def _slot(r: sqlite3.Row) -> SlotRecord:
     )
 
 
+def _advance(
+    tx: sqlite3.Connection, sub_id: int, slot: dt.datetime, following: dt.datetime
+) -> bool:
+    """Move a subscription's next run on from `slot`, only if it is still `slot`."""
+    moved = tx.execute(
+        "UPDATE subscriptions SET next_run = ? WHERE sub_id = ? AND next_run = ?",
+        (iso(following), sub_id, iso(slot)),
+    ).rowcount
+    return bool(moved)
+
+
 class DigestStore:
     """Subscriptions and the delivery record of every slot, written in small transactions."""
 
@@ -351,12 +362,8 @@ class DigestStore:
     ) -> bool:
         """Claim a due slot and move the next run on, in one transaction; False if taken."""
         with self.db.transaction() as tx:
-            moved = tx.execute(
-                "UPDATE subscriptions SET next_run = ? WHERE sub_id = ? AND next_run = ?",
-                (iso(following), sub_id, iso(slot)),
-            ).rowcount
-            if not moved:
-                return False  # someone else claimed it, or the schedule changed meanwhile
+            if not _advance(tx, sub_id, slot, following):
+                return False  # someone else took the slot, or the schedule changed meanwhile
             tx.execute(
                 "INSERT INTO digest_slots (sub_id, slot, state, since, until, claimed_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -369,12 +376,8 @@ class DigestStore:
     ) -> bool:
         """Record a slot as skipped (missed beyond the grace period) and move the next run on."""
         with self.db.transaction() as tx:
-            moved = tx.execute(
-                "UPDATE subscriptions SET next_run = ? WHERE sub_id = ? AND next_run = ?",
-                (iso(following), sub_id, iso(slot)),
-            ).rowcount
-            if not moved:
-                return False
+            if not _advance(tx, sub_id, slot, following):
+                return False  # someone else took the slot, or the schedule changed meanwhile
             tx.execute(
                 "INSERT INTO digest_slots (sub_id, slot, state, claimed_at, done_at, error)"
                 " VALUES (?, ?, ?, ?, ?, ?)",

@@ -45,12 +45,15 @@ class Ingestion:
         seen_hashes: dict[str, str] = {}
 
         def flush() -> None:
+            # Analyse before taking the write lock, so readers and the scheduler wait less.
+            entries = [
+                (doc, analyse(doc.text, doc.doc_id, doc.date), digest) for doc, digest, _ in pending
+            ]
             now = self.clock().astimezone(dt.UTC).isoformat(timespec="microseconds")
             with self.db.transaction() as tx:
-                for doc, digest, existed in pending:
-                    a = analyse(doc.text, doc.doc_id, doc.date)
-                    self.store.save(tx, doc, a, digest, now, ANALYSIS_VERSION)
-                    (updated if existed else added).append(doc.doc_id)
+                self.store.save_many(tx, entries, now, ANALYSIS_VERSION)
+            for doc, _, existed in pending:
+                (updated if existed else added).append(doc.doc_id)
             pending.clear()
 
         for n, source in enumerate(sources, 1):

@@ -138,6 +138,9 @@ def test_reingest_is_idempotent_and_updates_in_place(empty_app: Briefing, tmp_pa
     assert report.updated == ("note",)
     assert [d.doc_id for d in empty_app.documents()] == ["note"]
     assert "Second" in empty_app.document("note").text
+    # The full-text index follows the new text and forgets the old.
+    assert [h.doc_id for h in empty_app.search("second")] == ["note"]
+    assert empty_app.search("first") == []
 
 
 def test_identical_text_under_two_names_is_stored_once(empty_app: Briefing, tmp_path: Path) -> None:

@@ -79,28 +79,40 @@ class DocumentStore:
         analysis_version: int,
     ) -> None:
         """Replace a document and everything found in it, inside the caller's transaction."""
-        self._delete_children(tx, doc.doc_id)
-        tx.execute(
-            "INSERT INTO documents (doc_id, title, text, date, url, source, path, content_hash,"
-            " ingested_at, analysis_version) VALUES (?,?,?,?,?,?,?,?,?,?)"
-            " ON CONFLICT(doc_id) DO UPDATE SET title=excluded.title, text=excluded.text,"
-            " date=excluded.date, url=excluded.url, source=excluded.source, path=excluded.path,"
-            " content_hash=excluded.content_hash, ingested_at=excluded.ingested_at,"
-            " analysis_version=excluded.analysis_version",
-            (
-                doc.doc_id,
-                doc.title,
-                doc.text,
-                doc.date,
-                doc.url,
-                doc.source,
-                doc.path,
-                content_hash,
-                ingested_at,
-                analysis_version,
-            ),
-        )
-        self._insert_analysis(tx, doc.doc_id, analysis)
+        self.save_many(tx, [(doc, analysis, content_hash)], ingested_at, analysis_version)
+
+    def save_many(
+        self,
+        tx: sqlite3.Connection,
+        entries: Sequence[tuple[Document, Analysis, str]],
+        ingested_at: str,
+        analysis_version: int,
+    ) -> None:
+        """Replace a batch of (document, analysis, hash) inside the caller's transaction."""
+        for doc, analysis, content_hash in entries:
+            self._delete_children(tx, doc.doc_id)
+            tx.execute(
+                "INSERT INTO documents (doc_id, title, text, date, url, source, path,"
+                " content_hash, ingested_at, analysis_version) VALUES (?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(doc_id) DO UPDATE SET title=excluded.title, text=excluded.text,"
+                " date=excluded.date, url=excluded.url, source=excluded.source,"
+                " path=excluded.path, content_hash=excluded.content_hash,"
+                " ingested_at=excluded.ingested_at, analysis_version=excluded.analysis_version",
+                (
+                    doc.doc_id,
+                    doc.title,
+                    doc.text,
+                    doc.date,
+                    doc.url,
+                    doc.source,
+                    doc.path,
+                    content_hash,
+                    ingested_at,
+                    analysis_version,
+                ),
+            )
+            self._insert_analysis(tx, doc.doc_id, analysis)
+        self._index_passages(tx, [doc.doc_id for doc, _, _ in entries])
 
     def replace_analysis(
         self, tx: sqlite3.Connection, doc_id: str, analysis: Analysis, analysis_version: int
@@ -108,6 +120,7 @@ class DocumentStore:
         """Swap in a fresh analysis of a stored document (for reindex)."""
         self._delete_children(tx, doc_id)
         self._insert_analysis(tx, doc_id, analysis)
+        self._index_passages(tx, [doc_id])
         tx.execute(
             "UPDATE documents SET analysis_version = ? WHERE doc_id = ?",
             (analysis_version, doc_id),
@@ -116,6 +129,16 @@ class DocumentStore:
     def _delete_children(self, tx: sqlite3.Connection, doc_id: str) -> None:
         for table in ("sentences", "mentions", "facts", "quotes"):
             tx.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+
+    def _index_passages(self, tx: sqlite3.Connection, doc_ids: Sequence[str]) -> None:
+        # One FTS5 insert per batch: its cost is mostly per statement, not per row.
+        for i in range(0, len(doc_ids), 500):
+            chunk = doc_ids[i : i + 500]
+            tx.execute(
+                "INSERT INTO passages (rowid, text) SELECT id, text FROM sentences"
+                f" WHERE doc_id IN ({_placeholders(len(chunk))})",
+                chunk,
+            )
 
     def _insert_analysis(self, tx: sqlite3.Connection, doc_id: str, a: Analysis) -> None:
         tx.executemany(

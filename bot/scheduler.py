@@ -22,13 +22,13 @@ from bot.delivery import Payload, Poster
 from bot.errors import DeliveryError
 from bot.models import Digest, Subscription
 from bot.schedule import marker, next_slot
-from bot.store.digests import (
+from bot.store.digests import DigestStore
+from bot.store.records import (
     DELIVERED,
     EMPTY,
     SENDING,
     SENT,
     SKIPPED,
-    DigestStore,
     SlotRecord,
     SyncReport,
     iso,

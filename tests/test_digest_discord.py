@@ -16,7 +16,7 @@ from bot.schedule import marker, parse_subscriptions
 from bot.scheduler import Pacer, Scheduler
 from bot.service import build
 from bot.store import DigestStore
-from bot.store.digests import DELIVERED, SKIPPED
+from bot.store.records import DELIVERED, SKIPPED
 from tests.conftest import BRIEFS, SEEDS
 from tests.fakes import discord_api
 from tests.fakes.discord_api import DiscordAPI

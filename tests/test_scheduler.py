@@ -24,7 +24,7 @@ from bot.schedule import marker, parse_subscriptions
 from bot.scheduler import Pacer, Scheduler
 from bot.service import build
 from bot.store import DigestStore
-from bot.store.digests import DELIVERED, EMPTY, FAILED, SKIPPED
+from bot.store.records import DELIVERED, EMPTY, FAILED, SKIPPED
 from tests.conftest import BRIEFS, SEEDS
 from tests.fakes.slack_api import FakeSlack
 

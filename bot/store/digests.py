@@ -7,96 +7,22 @@ import json
 import logging
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from bot.models import Schedule, Subscription
-from bot.store.database import _SCHEMA, Database
+from bot.store.records import (
+    CLAIMED,
+    FAILED,
+    SENDING,
+    SENT,
+    SKIPPED,
+    PartRecord,
+    SlotRecord,
+    instant,
+    iso,
+    slot_from,
+)
+from bot.store.subscriptions import SubscriptionStore
 
 log = logging.getLogger(__name__)
-
-# Slot states. `claimed` is the only unfinished one: a crash leaves it for recovery.
-CLAIMED, DELIVERED, EMPTY, SKIPPED, FAILED = "claimed", "delivered", "empty", "skipped", "failed"
-# Part states. `sending` means the post may or may not have landed: check before re-posting.
-SENDING, SENT = "sending", "sent"
-
-
-def iso(when: dt.datetime) -> str:
-    """The one text form of an instant in the database (UTC, microseconds: sorts as text)."""
-    return when.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def instant(text: str) -> dt.datetime:
-    """An instant read back from the database."""
-    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
-
-
-@dataclass(frozen=True)
-class SlotRecord:
-    """One (subscription, slot) as claimed: its window, rendered parts and state."""
-
-    sub_id: int
-    slot: dt.datetime
-    state: str
-    since: dt.datetime | None
-    until: dt.datetime | None
-    payloads: list[dict[str, object]] | None
-    parts: int | None
-    claimed_at: dt.datetime
-    attempts: int
-    error: str | None
-
-
-@dataclass(frozen=True)
-class PartRecord:
-    """One message of a slot's digest: its marker and whether it is known to be posted."""
-
-    part: int
-    marker: str
-    state: str  # SENDING or SENT
-    message_id: str | None
-    at: dt.datetime
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    """What syncing the hand-written subscriptions changed."""
-
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-
-
-def _subscription(r: sqlite3.Row) -> Subscription:
-    hour, minute = (int(x) for x in str(r["at"]).split(":"))
-    return Subscription(
-        platform=r["platform"],
-        channel=r["channel"],
-        topics=tuple(json.loads(r["topics"])),
-        schedule=Schedule(hour, minute, r["days"], r["tz"]),
-        nothing_new=bool(r["nothing_new"]),
-        sub_id=int(r["sub_id"]),
-        failures=int(r["failures"]),
-        last_error=r["last_error"],
-        paused=bool(r["paused"]),
-        subscriber=r["subscriber"],
-        next_run=r["next_run"],
-    )
-
-
-def _slot(r: sqlite3.Row) -> SlotRecord:
-    return SlotRecord(
-        sub_id=int(r["sub_id"]),
-        slot=instant(r["slot"]),
-        state=r["state"],
-        since=instant(r["since"]) if r["since"] else None,
-        until=instant(r["until"]) if r["until"] else None,
-        payloads=json.loads(r["payloads"]) if r["payloads"] else None,
-        parts=r["parts"],
-        claimed_at=instant(r["claimed_at"]),
-        attempts=int(r["attempts"]),
-        error=r["error"],
-    )
 
 
 def _advance(
@@ -110,200 +36,8 @@ def _advance(
     return bool(moved)
 
 
-class DigestStore:
+class DigestStore(SubscriptionStore):
     """Subscriptions and the delivery record of every slot, written in small transactions."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        conn = db.connection()
-        found = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'digest_parts'"
-        ).fetchone()
-        if found is None:
-            # A database made before the digest tables joined schema 1: every statement of the
-            # schema is IF NOT EXISTS, so running it again only adds what is missing.
-            conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
-        columns = {r[1] for r in conn.execute("PRAGMA table_info(subscriptions)")}
-        if "subscriber" not in columns:  # a development database from before /digest
-            conn.execute("ALTER TABLE subscriptions ADD COLUMN subscriber TEXT")
-
-    # -- subscriptions ---------------------------------------------------------------------
-
-    def sync(
-        self,
-        subs: Sequence[Subscription],
-        next_runs: Sequence[dt.datetime],
-        now: dt.datetime,
-        source: str = "config",
-    ) -> SyncReport:
-        """Make the stored subscriptions of a source match `subs` (keyed by platform+channel).
-
-        A subscription whose schedule is unchanged keeps its next run, so slots missed while
-        the bot was down are still found; a changed schedule starts from `next_runs`.
-        """
-        added = updated = unchanged = removed = 0
-        with self.db.transaction() as tx:
-            keep: set[tuple[str, str]] = set()
-            for sub, first in zip(subs, next_runs, strict=True):
-                keep.add((sub.platform, sub.channel))
-                row = tx.execute(
-                    "SELECT * FROM subscriptions WHERE platform = ? AND channel = ?",
-                    (sub.platform, sub.channel),
-                ).fetchone()
-                at = f"{sub.schedule.hour:02d}:{sub.schedule.minute:02d}"
-                values = (json.dumps(list(sub.topics)), at, sub.schedule.days, sub.schedule.tz)
-                if row is None:
-                    tx.execute(
-                        "INSERT INTO subscriptions (platform, channel, topics, at, days, tz,"
-                        " nothing_new, source, created_at, next_run)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            sub.platform,
-                            sub.channel,
-                            *values,
-                            int(sub.nothing_new),
-                            source,
-                            iso(now),
-                            iso(first),
-                        ),
-                    )
-                    added += 1
-                    continue
-                same_schedule = (row["at"], row["days"], row["tz"]) == values[1:]
-                same = same_schedule and (
-                    row["topics"] == values[0]
-                    and bool(row["nothing_new"]) == sub.nothing_new
-                    and row["source"] == source
-                )
-                if same:
-                    unchanged += 1
-                    continue
-                tx.execute(
-                    "UPDATE subscriptions SET topics = ?, at = ?, days = ?, tz = ?,"
-                    " nothing_new = ?, source = ?, next_run = ? WHERE sub_id = ?",
-                    (
-                        *values,
-                        int(sub.nothing_new),
-                        source,
-                        row["next_run"] if same_schedule else iso(first),
-                        row["sub_id"],
-                    ),
-                )
-                updated += 1
-            for row in tx.execute(
-                "SELECT sub_id, platform, channel FROM subscriptions WHERE source = ?", (source,)
-            ).fetchall():
-                if (row["platform"], row["channel"]) not in keep:
-                    tx.execute("DELETE FROM subscriptions WHERE sub_id = ?", (row["sub_id"],))
-                    removed += 1
-        return SyncReport(added, updated, removed, unchanged)
-
-    def subscriptions(self) -> list[Subscription]:
-        """Every stored subscription, in id order."""
-        rows = self.db.connection().execute("SELECT * FROM subscriptions ORDER BY sub_id")
-        return [_subscription(r) for r in rows]
-
-    def subscription(self, sub_id: int) -> Subscription | None:
-        """One subscription by id."""
-        row = (
-            self.db.connection()
-            .execute("SELECT * FROM subscriptions WHERE sub_id = ?", (sub_id,))
-            .fetchone()
-        )
-        return _subscription(row) if row is not None else None
-
-    def for_channel(self, platform: str, channel: str) -> Subscription | None:
-        """A channel's subscription, if it has one."""
-        row = (
-            self.db.connection()
-            .execute(
-                "SELECT * FROM subscriptions WHERE platform = ? AND channel = ?",
-                (platform, channel),
-            )
-            .fetchone()
-        )
-        return _subscription(row) if row is not None else None
-
-    def save_chat(
-        self, sub: Subscription, next_run: dt.datetime, now: dt.datetime, subscriber: str | None
-    ) -> Subscription:
-        """Create or replace a channel's subscription made from chat or the CLI; resumes it.
-
-        An unchanged schedule keeps its next run, so a pending slot is neither lost nor doubled.
-        """
-        at = f"{sub.schedule.hour:02d}:{sub.schedule.minute:02d}"
-        topics = json.dumps(list(sub.topics))
-        with self.db.transaction() as tx:
-            row = tx.execute(
-                "SELECT * FROM subscriptions WHERE platform = ? AND channel = ?",
-                (sub.platform, sub.channel),
-            ).fetchone()
-            if row is None:
-                tx.execute(
-                    "INSERT INTO subscriptions (platform, channel, topics, at, days, tz,"
-                    " nothing_new, source, created_at, next_run, subscriber)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'chat', ?, ?, ?)",
-                    (
-                        sub.platform,
-                        sub.channel,
-                        topics,
-                        at,
-                        sub.schedule.days,
-                        sub.schedule.tz,
-                        int(sub.nothing_new),
-                        iso(now),
-                        iso(next_run),
-                        subscriber,
-                    ),
-                )
-            else:
-                same = (row["at"], row["days"], row["tz"]) == (
-                    at,
-                    sub.schedule.days,
-                    sub.schedule.tz,
-                )
-                tx.execute(
-                    "UPDATE subscriptions SET topics = ?, at = ?, days = ?, tz = ?,"
-                    " nothing_new = ?, source = 'chat', next_run = ?, paused = 0, failures = 0,"
-                    " last_error = NULL, subscriber = coalesce(?, subscriber) WHERE sub_id = ?",
-                    (
-                        topics,
-                        at,
-                        sub.schedule.days,
-                        sub.schedule.tz,
-                        int(sub.nothing_new),
-                        row["next_run"] if same else iso(next_run),
-                        subscriber,
-                        row["sub_id"],
-                    ),
-                )
-        saved = self.for_channel(sub.platform, sub.channel)
-        assert saved is not None
-        return saved
-
-    def delete(self, sub_id: int) -> None:
-        """Remove a subscription and its delivery record."""
-        with self.db.transaction() as tx:
-            tx.execute("DELETE FROM digest_parts WHERE sub_id = ?", (sub_id,))
-            tx.execute("DELETE FROM digest_slots WHERE sub_id = ?", (sub_id,))
-            tx.execute("DELETE FROM subscriptions WHERE sub_id = ?", (sub_id,))
-
-    def pause(self, sub_id: int, reason: str) -> None:
-        """Stop delivering a subscription after repeated failures, keeping why."""
-        with self.db.transaction() as tx:
-            tx.execute(
-                "UPDATE subscriptions SET paused = 1, last_error = ? WHERE sub_id = ?",
-                (reason, sub_id),
-            )
-
-    def set_paused(self, sub_id: int, paused: bool) -> None:
-        """Pause or resume a subscription (issue #9 pauses after repeated failures)."""
-        with self.db.transaction() as tx:
-            tx.execute(
-                "UPDATE subscriptions SET paused = ?, failures = CASE WHEN ? THEN failures"
-                " ELSE 0 END WHERE sub_id = ?",
-                (int(paused), int(paused), sub_id),
-            )
 
     def next_run(self, sub_id: int) -> dt.datetime | None:
         """When a subscription's next slot is due."""
@@ -391,7 +125,7 @@ class DigestStore:
             "SELECT * FROM digest_slots WHERE sub_id = ? AND state = ? ORDER BY slot",
             (sub_id, CLAIMED),
         )
-        return [_slot(r) for r in rows]
+        return [slot_from(r) for r in rows]
 
     def slots(self, sub_id: int | None = None) -> list[SlotRecord]:
         """The delivery record, oldest slot first (of one subscription, or all)."""
@@ -401,7 +135,7 @@ class DigestStore:
             sql += " WHERE sub_id = ?"
             args = (sub_id,)
         rows = self.db.connection().execute(sql + " ORDER BY slot, sub_id", args)
-        return [_slot(r) for r in rows]
+        return [slot_from(r) for r in rows]
 
     def set_payloads(
         self, sub_id: int, slot: dt.datetime, payloads: list[dict[str, object]] | None, parts: int

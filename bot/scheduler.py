@@ -12,13 +12,12 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, ParamSpec, Protocol, TypeVar
 
-from bot.delivery import Payload, Poster
+from bot.delivery import Pacer, Payload, Poster
 from bot.errors import DeliveryError
 from bot.models import Digest, Subscription
 from bot.schedule import marker, next_slot
@@ -63,39 +62,6 @@ class DigestRules(Protocol):
 
 class PermanentFailure(Exception):
     """A slot cannot be delivered: the platform refused for good, or the digest cannot be built."""
-
-
-class Pacer:
-    """At most one message per `interval` seconds to each channel, in real (monotonic) time."""
-
-    def __init__(
-        self,
-        interval: float = 1.0,
-        *,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-        hold_at_start: bool = True,
-    ) -> None:
-        self.interval = interval
-        self.monotonic = monotonic
-        self.sleep = sleep
-        # Treat every channel as just posted to: a restarted process cannot know what its
-        # predecessor posted a moment ago.
-        self._start = monotonic() + interval if hold_at_start else 0.0
-        self._next: dict[str, float] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    @asynccontextmanager
-    async def turn(self, key: str) -> AsyncIterator[None]:
-        """Wait for a channel's turn; the next turn starts `interval` after this one ends."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            while (wait := self._next.get(key, self._start) - self.monotonic()) > 0:
-                await self.sleep(wait)
-            try:
-                yield
-            finally:
-                self._next[key] = max(self._next.get(key, 0.0), self.monotonic() + self.interval)
 
 
 class Scheduler:

@@ -11,9 +11,10 @@ from discord.http import Route
 
 from bot.adapters.discord import DiscordBot, nonce_for
 from bot.config import DigestSettings, DiscordSettings, Settings
+from bot.delivery import Pacer
 from bot.models import Subscription
 from bot.schedule import marker, parse_subscriptions
-from bot.scheduler import Pacer, Scheduler
+from bot.scheduler import Scheduler
 from bot.service import build
 from bot.store import DigestStore
 from bot.store.records import DELIVERED, SKIPPED

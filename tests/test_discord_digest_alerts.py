@@ -13,7 +13,8 @@ from discord.http import Route
 from bot.adapters.discord import DiscordBot
 from bot.briefing import Briefing
 from bot.config import DiscordSettings, Settings
-from bot.scheduler import Pacer, Scheduler
+from bot.delivery import Pacer
+from bot.scheduler import Scheduler
 from bot.service import build, digest_scheduler
 from tests.conftest import BRIEFS, SEEDS
 from tests.fakes.discord_api import (

@@ -18,10 +18,10 @@ import pytest
 from bot.adapters.slack import SlackBot
 from bot.briefing import Briefing
 from bot.config import DigestSettings, SlackSettings
-from bot.delivery import Payload, Poster
+from bot.delivery import Pacer, Payload, Poster
 from bot.models import Digest, Subscription
 from bot.schedule import marker, parse_subscriptions
-from bot.scheduler import Pacer, Scheduler
+from bot.scheduler import Scheduler
 from bot.service import build
 from bot.store import DigestStore
 from bot.store.records import DELIVERED, EMPTY, FAILED, SKIPPED

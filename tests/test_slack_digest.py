@@ -16,7 +16,7 @@ import pytest
 from bot.adapters.slack import SlackBot
 from bot.briefing import Briefing
 from bot.config import Settings, SlackSettings
-from bot.scheduler import Pacer
+from bot.delivery import Pacer
 from bot.service import build, digest_scheduler
 from tests.conftest import BRIEFS, SEEDS
 from tests.fakes.slack_api import FakeSlack, ResponsePost, block_error, form, slash_command

@@ -299,20 +299,7 @@ class Briefing:
 
     def _actors(self, docs: Sequence[str], found: list[Passage]) -> list[Entity]:
         """Entities of a topic's documents, those named in its passages first."""
-        spans = {(p.sentence.doc_id, p.sentence.index): p.sentence for p in found}
-        by_doc: dict[str, list[Sentence]] = {}
-        for s in spans.values():
-            by_doc.setdefault(s.doc_id, []).append(s)
-
-        def in_passages(e: Entity) -> int:
-            return sum(
-                1
-                for m in e.mentions
-                if any(search.within(m.start, m.end, s) for s in by_doc.get(m.doc_id, []))
-            )
-
-        entities = self.store.entities(list(docs))
-        return sorted(entities, key=lambda e: (-in_passages(e), -len(e.mentions), e.name))
+        return search.rank_entities(self.store.entities(list(docs)), found)
 
     def card(self, name: str) -> Card:
         """A fact card: definition, actors, timeline, figures, sources, related topics."""

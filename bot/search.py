@@ -6,7 +6,7 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 
-from bot.models import Cited, Quote, SearchHit, Sentence, Topic
+from bot.models import Cited, Entity, Quote, SearchHit, Sentence, Topic
 from bot.store import DocumentStore, Passage
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -125,3 +125,19 @@ def speaker_matches(query: str, quote: Quote) -> bool:
     want = [w.lower() for w in _WORD.findall(query)]
     have = {w.lower() for w in _WORD.findall(quote.speaker)}
     return bool(want) and all(w in have for w in want)
+
+
+def rank_entities(entities: Sequence[Entity], found: Sequence[Passage]) -> list[Entity]:
+    """Entities ordered by mentions inside the found passages, then by all mentions."""
+    by_doc: dict[str, list[Sentence]] = {}
+    for p in {(p.sentence.doc_id, p.sentence.index): p for p in found}.values():
+        by_doc.setdefault(p.sentence.doc_id, []).append(p.sentence)
+
+    def in_passages(e: Entity) -> int:
+        return sum(
+            1
+            for m in e.mentions
+            if any(within(m.start, m.end, s) for s in by_doc.get(m.doc_id, []))
+        )
+
+    return sorted(entities, key=lambda e: (-in_passages(e), -len(e.mentions), e.name))

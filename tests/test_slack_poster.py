@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from bot.adapters.slack import EVENT_TYPE, SlackBot
+from bot.adapters.slack import SlackBot
+from bot.adapters.slack_poster import EVENT_TYPE
 from bot.briefing import Briefing
 from bot.config import SlackSettings
 from bot.errors import DeliveryError

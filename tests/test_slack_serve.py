@@ -21,7 +21,7 @@ from tests.fakes.slack_api import FakeSlack, form, sign, slash_command
 
 MANIFEST = ROOT / "deploy" / "slack" / "manifest.yaml"
 SECRET = "serve-secret"
-ADAPTER = [ROOT / "bot" / "adapters" / f for f in ("slack.py", "slack_digest.py")]
+ADAPTER = sorted((ROOT / "bot" / "adapters").glob("slack*.py"))
 # Every Web API method the adapter may call, and the bot scopes it needs.
 METHOD_SCOPES: dict[str, set[str]] = {
     "auth_test": set(),

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
@@ -32,8 +31,6 @@ from bot.adapters.slack_blocks import (
     Request,
     brief_message,
     card_message,
-    digest_messages,
-    escape,
     help_message,
     notice,
     parse,
@@ -41,15 +38,14 @@ from bot.adapters.slack_blocks import (
     share_button,
     unknown_topic,
 )
-from bot.adapters.slack_digest import NETWORK, DigestCommands, delivering
+from bot.adapters.slack_digest import NETWORK, DigestCommands
+from bot.adapters.slack_poster import SlackPoster
 from bot.briefing import Briefing
 from bot.config import SlackSettings
 from bot.errors import BriefbotError, UnknownTopic
-from bot.models import Digest
 
 log = logging.getLogger(__name__)
 
-EVENT_TYPE = "briefbot_digest"  # message metadata type that carries a digest's marker
 EVENTS_PATH = "/slack/events"
 KINDS = ("brief", "card", "quotes")
 # Work a listener defers until its ack has been written to Slack (HTTP body or socket frame):
@@ -62,10 +58,8 @@ Work = Coroutine[Any, Any, None]
 WORKERS = 2
 
 
-class SlackBot:
+class SlackBot(SlackPoster):
     """Serves the slash commands and posts digests, on the service's event loop."""
-
-    platform = "slack"
 
     def __init__(
         self, briefing: Briefing, settings: SlackSettings, *, host: str = "0.0.0.0"
@@ -386,61 +380,3 @@ class SlackBot:
                 response_type="ephemeral",
                 replace_original=False,
             )
-
-    # -- Poster (digests) -------------------------------------------------------------------
-
-    def render_digest(self, digest: Digest) -> list[Payload]:
-        """A digest as Block Kit messages, each within Slack's limits."""
-        return digest_messages(digest)
-
-    async def send(self, channel: str, payload: Payload, marker: str) -> str:
-        """chat.postMessage carrying the marker in message metadata; returns the ts."""
-        metadata = {"event_type": EVENT_TYPE, "event_payload": {"marker": marker}}
-        with delivering():
-            result = await self.poster.chat_postMessage(
-                channel=channel,
-                text=payload.get("text", ""),
-                blocks=payload.get("blocks"),
-                metadata=metadata,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        return str(result["ts"])
-
-    async def find_markers(
-        self, channel: str, markers: Sequence[str], oldest: dt.datetime
-    ) -> set[str]:
-        """The markers found in the channel's message metadata since `oldest`."""
-        wanted, found = set(markers), set[str]()
-        if oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=dt.UTC)
-        cursor: str | None = None
-        while wanted - found:
-            with delivering():
-                page = await self.poster.conversations_history(
-                    channel=channel,
-                    oldest=f"{oldest.timestamp():.6f}",
-                    limit=200,
-                    include_all_metadata=True,
-                    cursor=cursor,
-                )
-            for message in page.get("messages") or []:
-                meta = message.get("metadata") or {}
-                if meta.get("event_type") == EVENT_TYPE:
-                    marker = (meta.get("event_payload") or {}).get("marker")
-                    if marker in wanted:
-                        found.add(marker)
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                break
-        return found
-
-    async def notify(self, target: str, text: str) -> None:
-        """DM a user (U.../W... id) or post in a channel; the text is escaped."""
-        target = target.removeprefix("user:")  # the scheduler's alerts name users so
-        with delivering():
-            channel = target
-            if USER_ID.match(target):
-                opened = await self.poster.conversations_open(users=target)
-                channel = str(opened["channel"]["id"])
-            await self.poster.chat_postMessage(channel=channel, text=escape(text))

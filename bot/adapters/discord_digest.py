@@ -12,14 +12,20 @@ from typing import Any, Protocol, TypeVar
 
 import discord
 from discord import app_commands
-from discord.utils import escape_markdown
 
 from bot.adapters.discord_embeds import GENERIC_ERROR, as_content, digest_messages
+from bot.adapters.discord_replies import (
+    EXAMPLE,
+    NO_DIGEST,
+    NOT_IN_SERVER,
+    NOT_MANAGER,
+    describe,
+    discord_syntax,
+    listing,
+)
 from bot.briefing import Briefing
 from bot.errors import BriefbotError
-from bot.models import DAY_NAMES, Subscription
-from bot.schedule import SUBSCRIBE_USAGE
-from bot.subscriptions import PAUSE_AFTER
+from bot.models import DAY_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -33,27 +39,6 @@ REPLY_BUDGET = 1.5  # seconds a quick core call may take before we defer (Discor
 # commands that change a subscription check it again on every call.
 MANAGE = discord.Permissions(manage_channels=True)
 
-USAGE = (
-    "Usage: `/digest subscribe topics:golden-dome nuclear-risk at:08:00 tz:Europe/London "
-    "days:weekdays` (`at`, `tz` and `days` are optional)."
-)
-EXAMPLE = "`/digest subscribe topics:golden-dome at:08:00`"
-# The core's messages name the CLI syntax; on Discord the same thing is typed as options.
-_SYNTAX = (
-    (SUBSCRIBE_USAGE, USAGE),
-    ("`/digest subscribe golden-dome at 08:00`", EXAMPLE),
-    ("`unsubscribe all`", "`/digest unsubscribe topic:all`"),
-    ("`unsubscribe golden-dome`", "`/digest unsubscribe topic:golden-dome`"),
-    ("`at 08:00` or `at 17:30`", "`at:08:00` or `at:17:30`"),
-)
-NOT_MANAGER = (
-    "Only members who can manage this channel (the *Manage Channels* permission) can change its "
-    "digest. Ask a moderator; anyone can see the current digest with `/digests`."
-)
-NOT_IN_SERVER = "Digests are for server channels: run this in a channel of your server."
-NO_DIGEST = (
-    f"This channel has no digest yet. Someone who can manage the channel can start one: {EXAMPLE}."
-)
 # What the bot needs in the channel to post a digest there (see PERMISSIONS in discord.py).
 NEEDED = (
     ("view_channel", "View Channel"),
@@ -87,13 +72,6 @@ class Runner(Protocol):
     def __call__(self, fn: Callable[[], T], /) -> Awaitable[T]: ...
 
 
-def discord_syntax(message: str) -> str:
-    """A core error message with its command examples written as Discord options."""
-    for core, ours in _SYNTAX:
-        message = message.replace(core, ours)
-    return message
-
-
 @functools.cache
 def _all_zones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
@@ -125,41 +103,6 @@ def missing_permissions(interaction: Interaction) -> list[str]:
             missing.append("Send Messages in Threads")
         missing = [m for m in missing if m != "Send Messages"]
     return missing
-
-
-def describe(briefing: Briefing, sub: Subscription) -> str:
-    """A subscription's topics (with titles) and schedule, as two lines."""
-    names = []
-    for slug in sub.topics:
-        topic = briefing.defined_topic(slug)
-        title = f"{escape_markdown(topic.title)} " if topic and topic.title != slug else ""
-        names.append(f"{title}(`{slug}`)" if title else f"`{slug}`")
-    return f"**Topics:** {', '.join(names)}\n**When:** {sub.schedule.describe()}"
-
-
-def listing(briefing: Briefing, sub: Subscription | None) -> str:
-    """`/digest list`: the channel's digest, and if it is paused, why and how to resume."""
-    if sub is None:
-        return NO_DIGEST
-    lines = ["**This channel's digest**", describe(briefing, sub)]
-    if sub.nothing_new:
-        lines.append("Posts a short note when nothing is new.")
-    if sub.subscriber:
-        lines.append(f"Delivery problems are reported by DM to <@{sub.subscriber}>.")
-    error = escape_markdown(sub.last_error or "unknown")
-    if sub.paused:
-        lines += [
-            f"⏸️ **Paused** after repeated failed deliveries. Last error: {error}.",
-            "To resume, fix the cause (briefbot needs View Channel, Send Messages, Embed Links "
-            "and Read Message History in this channel), then run "
-            f"`/digest subscribe topics:{' '.join(sub.topics)}` here.",
-        ]
-    elif sub.failures:
-        lines.append(
-            f"⚠️ The last delivery failed: {error}. The digest pauses after {PAUSE_AFTER} "
-            "failures in a row."
-        )
-    return "\n".join(lines)
 
 
 class DigestDesk:

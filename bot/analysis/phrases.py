@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from bot.analysis.entities import lexicons
+from bot.analysis.lexicons import lexicons
 
 
 def _words(text: str) -> frozenset[str]:

@@ -13,14 +13,23 @@ from bot.analysis.speakers import (
     passive,
     subject_after,
     subject_before,
+    word_set,
 )
 from bot.analysis.subjects import plausible, sentence_subject
 
+# Words that open a clause of its own: a pronoun after them is not what a say-verb reports.
+_BREAKS = word_set("but yet although though")
+
 
 def outer_subject(text: str, toks: list[Token], inner: Mention) -> Mention | None:
-    """The named subject of the cue whose clause holds a pronoun speaker ("Bolton said he …")."""
+    """The subject of a say-verb right before a pronoun speaker's clause ("Bolton said he …")."""
+    # Only a verb within three words counts: a pronoun further on ("Netanyahu said …, although
+    # he tweeted that he “…”") or after a clause break ("Stevens says, but she cautions")
+    # speaks for itself.
     k = next((k for k, t in enumerate(toks) if t.start == inner.start), -1)
     for j in range(k - 1, max(-1, k - 4), -1):
+        if toks[j].low in _BREAKS:
+            return None
         if cue_at(toks, j) and not passive(toks, j):
             outer = subject_before(text, toks, j) or sentence_subject(text, toks[:j])
             named = outer is not None and outer.text[:1].isupper()
@@ -31,11 +40,7 @@ def outer_subject(text: str, toks: list[Token], inner: Mention) -> Mention | Non
             if outer is not None and not toks[j].low.endswith("ing") and _description(outer):
                 return outer  # "The longtime senator said he …", "critics say he …"
             return None
-    outer = sentence_subject(text, toks[:k])
-    if outer is None or not outer.text[:1].isupper() or outer.words[0] in PRONOUNS | DETERMINERS:
-        return None
-    between = [j for j, t in enumerate(toks[:k]) if outer.end <= t.start]
-    return outer if any(cue_at(toks, j) for j in between) else None
+    return None
 
 
 def _description(m: Mention) -> bool:

@@ -26,13 +26,14 @@ class Doc:
         self.quoted = quoted
         self.quoted_starts = [s for s, _ in quoted]
         self._seen: dict[tuple[int, int], list[Token]] = {}
+        self._gaps: dict[tuple[int, int], list[Token]] = {}
 
     def outside(self, window: tuple[int, int]) -> list[Token]:
         """The window's tokens that are not inside a quotation (each window tokenised once)."""
         toks = self._seen.get(window)
         if toks is None:
             toks = self._seen[window] = outside_tokens(
-                self.text, window, self.quoted, self.quoted_starts
+                self.text, window, self.quoted, self.quoted_starts, self._gaps
             )
         return toks
 
@@ -71,17 +72,32 @@ def windows(
 
 
 def outside_tokens(
-    text: str, window: tuple[int, int], quoted: list[tuple[int, int]], starts: list[int]
+    text: str,
+    window: tuple[int, int],
+    quoted: list[tuple[int, int]],
+    starts: list[int],
+    gaps: dict[tuple[int, int], list[Token]] | None = None,
 ) -> list[Token]:
-    """The window's tokens that are not inside a quotation."""
+    """The window's tokens that are not inside a quotation (`gaps` caches the text between)."""
     lo, hi = window
     k = bisect.bisect_right(starts, lo) - 1
     if (k < 0 or quoted[k][1] <= lo) and (k + 1 >= len(starts) or starts[k + 1] >= hi):
         return tokens(text, lo, hi)  # no quotation overlaps the window: nothing to drop
+    # Tokenise only the gaps between quotations (quoted words would be dropped anyway, and a
+    # quotation starts at a mark or after a space, so no word straddles its edge).
+    # The windows of a sentence with several quotations share these gaps: each is tokenised once.
+    cache = {} if gaps is None else gaps
     out: list[Token] = []
-    for t in tokens(text, *window):
-        k = bisect.bisect_right(starts, t.start) - 1
-        if k >= 0 and quoted[k][0] <= t.start < quoted[k][1]:
-            continue
-        out.append(t)
+    pos = max(lo, quoted[k][1]) if k >= 0 else lo
+    k += 1
+    while k < len(starts) and starts[k] < hi:
+        if starts[k] > pos:
+            gap = cache.get((pos, starts[k]))
+            if gap is None:
+                gap = cache[pos, starts[k]] = tokens(text, pos, starts[k])
+            out += gap
+        pos = max(pos, quoted[k][1])
+        k += 1
+    if pos < hi:
+        out += tokens(text, pos, hi)
     return out

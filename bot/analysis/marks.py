@@ -12,13 +12,15 @@ _CLOSERS = "”»"
 _STRAIGHT = '"'
 _DOUBLE = _OPENERS + _CLOSERS + _STRAIGHT
 _DOUBLE_RE = re.compile(f"[{_DOUBLE}]")
-_TAG = re.compile(r"<[A-Za-z/][^<>\n]{0,400}>")
+# An attribute value may hold a line break (tweet-date="January 19, 2016\n").
+_TAG = re.compile(r"<[A-Za-z/](?:[^<>\n\"]|\"[^<>\"]{0,200}\"){0,400}>")
 # Characters after which a straight mark (or a misplaced curly one) opens a quotation.
 _OPEN_CONTEXT = " \t\n([{—–-/:;,"
 _AUX = word_set(
     "would will could should can may might must is are was were has have had does do did"
 )
 _WORD = re.compile(r"[\w’'-]+")
+_ALNUM = re.compile(r"[^\W_]")
 _SENTENCE_END = re.compile(r"[.!?][”\"’)]*\s+(?=[A-Z“\"‘])")
 
 
@@ -128,7 +130,8 @@ def find_pieces(text: str) -> list[Piece]:
     if open_at >= 0:
         end = _paragraph_end(text, open_at)
         pieces.append(Piece(open_at + 1, _rstrip(text, open_at + 1, end), True, False, False))
-    return [p for p in pieces if text[p.start : p.end].strip()]
+    # A piece needs a word: not an invisible mark ("\u202a") or a lone comma.
+    return [p for p in pieces if _ALNUM.search(text, p.start, p.end)]
 
 
 def _rstrip(text: str, start: int, end: int) -> int:

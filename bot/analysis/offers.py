@@ -4,7 +4,8 @@ The weights (`bot/data/quotes_offers.json`) are fitted on the PolNeAR train spli
 `bench/quotes.py --fit-offers`: a piece scores high when annotators counted it as a quoted
 source's words. Hard rules come first: scare quotes after "so-called", short pieces nobody says,
 and names and titles (short capitalized pieces, unless cued right after them, a question or an
-exclamation, or introduced by a speech verb) are never offered.
+exclamation, or introduced by a speech verb) are never offered; someone's words as a verb's
+object always are ("called Rubio “Little Marco”", "Cruz said “CNN”", "chanting “Dump Trump”").
 """
 
 from __future__ import annotations
@@ -34,6 +35,17 @@ _PREV_WORDS = (
         motto nickname like is are was were be been being a an the so-called known read reads"""
     )
 )
+# Verbs whose object is the words said: "said “CNN”", "chanting “Dump Trump”".
+_SAYING = word_set("said says say chanting chanted chant chants shouting shouted")
+_READ = word_set("read reads")
+# Verbs that give someone a name of the speaker's own: "called Rubio “Little Marco”".
+_NAMING = word_set(
+    """call calls called calling dub dubs dubbed dubbing label labels labeled labelled labeling
+    refer refers referred referring nickname nicknamed address addresses addressed addressing"""
+)
+_MARKS = '“”"'
+_LINKS = word_set("as a an the to")
+_OBJECTS = word_set("him her them it us me himself herself themselves")
 THRESHOLD = 0.6  # offer a piece at this probability or more (chosen on train)
 
 
@@ -105,24 +117,43 @@ def offered(text: str, start: int, end: int, route: str, opens: bool) -> bool:
     if text[max(0, start - 12) : start].rstrip(' “"').lower().endswith("so-called"):
         return False
     feats = features(text, start, end, route, opens)
-    n = len(text[start:end].split())
     # Names and titles ("“Real Time.”", "the “Golden Dome for America” system") are not offered;
     # a capitalized piece is speech only when cued right after it, when it is a question or an
     # exclamation, or when a speech verb introduces it ("said, “Probably.”").
-    titled = "titled" in feats and route != "adj" and n <= 7
-    if titled and not (text[start:end].rstrip()[-1:] in "?!" or _introduced_by_verb(text, start)):
+    titled = "titled" in feats and route != "adj" and len(text[start:end].split()) <= 7
+    if titled and route != "none" and _introduced_by_verb(text, start):
+        return True  # someone's words as the verb's object: "called Rubio “Little Marco”"
+    if titled and text[start:end].rstrip()[-1:] not in "?!":
         return False
-    if route == "none" and n < 6:
+    if route == "none" and "len=6+" not in feats:
         return False  # short, with nobody saying it: a scare quote or a term
     return not weights() or score(feats) >= THRESHOLD
 
 
 def _introduced_by_verb(text: str, start: int) -> bool:
-    """Whether a speech verb and a comma or colon come right before the piece's opening mark."""
-    toks = tokens(text, max(0, start - 40), start)
-    return (
-        len(toks) >= 2 and toks[-1].text in ",:" and toks[-2].low in INVERTED and not toks[-2].cap
-    )
+    """Whether the piece is someone's words: "said, “Probably.”", "called Rubio “Little Marco”"."""
+    # But not a name given to a thing ("a show called “Frozen”").
+    # Only the words since the last quotation ("called “X” and read “Y”" names neither Y).
+    lo = max(0, start - 60)
+    lo = max([lo] + [text.rfind(c, lo, start - 1) + 1 for c in _MARKS])
+    toks = tokens(text, lo, start)
+    if len(toks) < 2:
+        return False
+    last = toks[-1]
+    if last.text in ",:" and toks[-2].low in INVERTED and not toks[-2].cap:
+        return True
+    if last.low in _SAYING and not last.cap:
+        return True  # the words themselves are the object: "Cruz said “CNN”"
+    if last.low in _READ and toks[-2].low in {"which", "that"}:
+        return True  # a sign's words ("a sign which read “Hispanics 4 Trump”"), not a book read
+    # A naming verb with its own object before the piece: what someone calls someone.
+    for k in range(len(toks) - 2, max(-1, len(toks) - 9), -1):
+        if toks[k].text in ",;:":
+            return False
+        if toks[k].low in _NAMING and not toks[k].cap and toks[k - 1].low not in DETERMINERS:
+            rest = [t for t in toks[k + 1 :] if t.low not in _LINKS]
+            return bool(rest) and (rest[0].cap or rest[0].low in _OBJECTS)
+    return False
 
 
 def score(feats: list[str]) -> float:

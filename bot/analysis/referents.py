@@ -13,14 +13,32 @@ from bot.analysis.speakers import (
     DETERMINERS,
     FUNCTION_CAPS,
     PERSON_PRONOUNS,
-    TITLES,
     Mention,
-    bare_name,
-    is_org,
     word_set,
 )
 from bot.models import Entity
 
+_TITLES = word_set(
+    """president vice sen senator rep representative gov governor mr mrs ms dr prof gen general
+    secretary minister prime chancellor mayor judge justice chief director chairman chairwoman
+    chair spokesman spokeswoman spokesperson candidate nominee leader speaker ambassador
+    attorney former lt col adm rev sir lord lady king queen prince pope premier commissioner
+    adviser advisor aide manager host anchor officer professor deputy acting state
+    republican democratic democrat presidential congressman congresswoman house majority
+    minority whip press campaign sheriff"""
+)
+# Words of place names, which no pronoun "he" or "she" refers to.
+_PLACE_WORDS = word_set(
+    """united states kingdom america american north south east west new york washington county
+    city island islands republic nations street avenue road river valley mountain airport
+    province region district gulf sea ocean bay coast beach park square hall"""
+)
+_ORG_HEADS = word_set(
+    """party committee department ministry office house senate congress court campaign
+    administration agency council union association foundation institute university
+    school times post news network journal press company corporation inc group bureau
+    commission center centre fund statement report website poll"""
+)
 # The lookbehind follows the first letter so the engine can scan ahead for capitals.
 _NAME_RUN = re.compile(
     r"[A-Z](?<![\w’'].)[\w’'.-]*(?:[ \t]+(?:(?:of|de|van|von|bin|al|la|le)[ \t]+)?[A-Z][\w’'.-]*)*"
@@ -61,7 +79,7 @@ _GENDER_OK: dict[str, Callable[[str], bool]] = {
     "he": lambda name: _first(name) not in _FEMALE,
     "she": lambda name: _first(name) not in _MALE,
 }
-_POSSESSIVE = re.compile(r"[’']s$")
+_POSSESSIVE = re.compile(r"[’']s$|(?<=s)[’']$")
 
 
 @cache
@@ -70,7 +88,7 @@ def _bare(raw: str) -> str:
     words = raw.split()
     # A word ending a sentence ends the name too ("Ben Brafman. Either …").
     for k, w in enumerate(words[:-1]):
-        if w.endswith(".") and len(w) > 3 and w.lower().rstrip(".") not in TITLES:
+        if w.endswith(".") and len(w) > 3 and w.lower().rstrip(".") not in _TITLES:
             words = words[: k + 1]
             break
     while words and (
@@ -86,6 +104,29 @@ def _bare(raw: str) -> str:
 
 def _clean(words: Sequence[str]) -> str:
     return " ".join(_POSSESSIVE.sub("", w) for w in words)
+
+
+def bare_name(words: list[str]) -> list[str]:
+    """A name without the titles before it: "Russian President Vladimir Putin" -> Vladimir Putin."""
+    out = list(words)
+    while len(out) > 1 and (
+        out[0].lower().rstrip(".") in _TITLES
+        or (out[1].lower().rstrip(".") in _TITLES and len(out) > 2)
+        or out[0].lower() in DETERMINERS
+        or out[0].lower() == "of"  # "Speaker of the House Paul Ryan" -> Paul Ryan
+    ):
+        out = out[1:]
+    # Keep the period of an initial ("Gregory T. Angelo"), drop a sentence's.
+    return [w.rstrip(",") if len(w.rstrip(",.")) == 1 else w.rstrip(",.") for w in out]
+
+
+@cache
+def is_org(name: str) -> bool:
+    """Whether a capitalized name looks like an organisation, a place or a document."""
+    low = name.lower().split()
+    return bool(low) and (
+        low[-1] in _ORG_HEADS or low[0] == "the" or any(w in _PLACE_WORDS for w in low)
+    )
 
 
 class Referents:

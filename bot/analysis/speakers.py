@@ -1,11 +1,10 @@
-"""Speaker mentions around a quotation: cue verbs, the noun phrase that speaks, and its name."""
+"""Speaker mentions around a quotation: cue verbs and the noun phrase that speaks."""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -88,33 +87,12 @@ NOT_HEADS = word_set(
     were has have had not than into about over after before while when if until unless
     because although though whereas where"""
 )
-TITLES = word_set(
-    """president vice sen senator rep representative gov governor mr mrs ms dr prof gen general
-    secretary minister prime chancellor mayor judge justice chief director chairman chairwoman
-    chair spokesman spokeswoman spokesperson candidate nominee leader speaker ambassador
-    attorney former lt col adm rev sir lord lady king queen prince pope premier commissioner
-    adviser advisor aide manager host anchor officer professor deputy acting state
-    republican democratic democrat presidential congressman congresswoman house majority
-    minority whip press campaign sheriff"""
-)
 # Capitalized words that begin sentences rather than names.
 FUNCTION_CAPS = word_set(
     """the a an and but or so then in on at for as if when while after before since however
     meanwhile still also his her their our my this that these those there it its he she they
     we i you asked earlier later last first according speaking writing during with by from
     to of yet even now today yesterday on"""
-)
-# Words of place names, which no pronoun "he" or "she" refers to.
-PLACE_WORDS = word_set(
-    """united states kingdom america american north south east west new york washington county
-    city island islands republic nations street avenue road river valley mountain airport
-    province region district gulf sea ocean bay coast beach park square hall"""
-)
-ORG_HEADS = word_set(
-    """party committee department ministry office house senate congress court campaign
-    administration agency council union association foundation institute university
-    school times post news network journal press company corporation inc group bureau
-    commission center centre fund statement report website poll"""
 )
 
 
@@ -133,7 +111,7 @@ class Mention:
 
 
 # Words ("U.S." whole, but "said.Trump" split at its period) and clause punctuation.
-_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][\w’'&-]*\w|[A-Za-z]|[,;:]")
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][\w’'&-]*(?:s’(?!\w)|\w)|[A-Za-z]|[,;:]")
 
 
 # (low, cap, owner) of each word seen: words recur, and a Token is made for every word of every
@@ -229,6 +207,8 @@ def subject_before(text: str, toks: list[Token], cue: int) -> Mention | None:
         i -= 1  # "Trump also said", "Beck on Wednesday called"
     if i < 0:
         return None
+    if toks[i].low == "as" and i >= 2 and toks[i - 1].low in _QUOTED:
+        return subject_before(text, toks, i - 1)  # "Braynard is quoted as saying"
     if i == cue - 1 and possessive(toks[i]):
         # "his promise", "Trump’s claim": the owner speaks.
         j = i
@@ -241,7 +221,24 @@ def subject_before(text: str, toks: list[Token], cue: int) -> Mention | None:
         while j >= 0 and toks[j].text not in ",;:" and i - j <= 20:
             j -= 1
         if j >= 0 and toks[j].text == ",":
-            head = subject_before(text, toks, j)
+            # "Clinton, during a town hall in Columbus, Ohio, said": the subject comes before
+            # any fronted prepositional phrase.
+            end = j
+            while end > 0:
+                k = end - 1
+                while k >= 0 and toks[k].text not in ",;:" and end - k <= 20:
+                    k -= 1
+                # A prepositional phrase, or nothing at all ("Cory James, 22, of Flint, Mich.,").
+                if k < 0 or toks[k].text != "," or toks[k + 1].low not in _PARENTHETICALS | {","}:
+                    break
+                end = k
+            head = subject_before(text, toks, end)
+            if end < j and (
+                head is None
+                or not head.text[:1].isupper()
+                or any(t.text in ",;:" for t in toks[:end])
+            ):
+                head = subject_before(text, toks, j)  # only a clause-opening name skips them
             if head is not None and toks[j + 1].low in _RELATIVES:
                 return head  # "The complaint, which was filed in Washington, alleged"
             inner = _phrase_ending(text, toks, i - 1)
@@ -278,12 +275,30 @@ def _phrase_ending(text: str, toks: list[Token], i: int) -> Mention | None:
                 and toks[j - 2 : j - 1]
                 and toks[j - 2].cap
             )
+            or (
+                # "Speaker of the House Paul Ryan": "of the" inside a title.
+                toks[j - 1].low == "the" and j >= 3 and toks[j - 2].low == "of" and toks[j - 3].cap
+            )
         ):
             j -= 1
         if toks[j].low in {"of", "and", "for"}:
             j += 1
         if j - 1 >= 0 and toks[j - 1].low in DETERMINERS:
             j -= 1
+        elif j >= 2 and toks[j - 1].low in {"to", "with"} and toks[j - 2].low.endswith("ing"):
+            # "Another source speaking to Fox News said": the name is the participle's object.
+            k = next(
+                (
+                    k
+                    for k in range(j - 3, max(-1, j - 9), -1)
+                    if toks[k].text in ",;:"
+                    or toks[k].low in DETERMINERS
+                    or toks[k].low in QUANTIFIERS
+                ),
+                -1,
+            )
+            if k >= 0 and toks[k].text not in ",;:":
+                j = k
     else:
         # A description: the nearest determiner within five words ("the joint statement").
         # The furthest one, so "a voice-over in the ad" is whole.
@@ -314,6 +329,8 @@ def span_mention(text: str, span: list[Token]) -> Mention:
 
 
 _PREPOSITIONS = word_set("in on at of for from with about into over under after before during")
+_QUOTED = word_set("quoted described")
+_PARENTHETICALS = _PREPOSITIONS | word_set("during speaking")
 _RELATIVES = word_set("who which whose where when whom")
 _AFTER_STOPS = word_set(
     "in on at to during after before that about when while as who which whose because since"
@@ -328,13 +345,15 @@ def subject_after(text: str, toks: list[Token], cue_end: int) -> Mention | None:
     first = toks[i]
     if first.low in PRONOUNS:
         return Mention(first.start, first.end, first.text)
+    if first.low in NOT_HEADS:
+        return None  # "said of Cruz": an object, not a speaker
     j = i
     described = first.low in DETERMINERS or first.low in QUANTIFIERS
     if described:
         j += 1
     while j < len(toks) and j - i < 8 and toks[j].text not in ",;:":
-        if toks[j].low in CUES and j > i and not toks[j].cap:
-            break
+        if toks[j].low in CUES and j > i and not toks[j].cap and toks[j - 1].low not in DETERMINERS:
+            break  # the next verb ("said Sanders, who argued"); not a noun ("the report")
         if toks[j].low in _AFTER_STOPS:
             break
         if j > i and toks[j - 1].cap and not toks[j].cap and first.cap:
@@ -347,25 +366,3 @@ def subject_after(text: str, toks: list[Token], cue_end: int) -> Mention | None:
     if not any(t.cap for t in toks[i:j]) and not described:
         return None
     return span_mention(text, toks[i:j])
-
-
-def bare_name(words: list[str]) -> list[str]:
-    """A name without the titles before it: "Russian President Vladimir Putin" -> Vladimir Putin."""
-    out = list(words)
-    while len(out) > 1 and (
-        out[0].lower().rstrip(".") in TITLES
-        or (out[1].lower().rstrip(".") in TITLES and len(out) > 2)
-        or out[0].lower() in DETERMINERS
-    ):
-        out = out[1:]
-    # Keep the period of an initial ("Gregory T. Angelo"), drop a sentence's.
-    return [w.rstrip(",") if len(w.rstrip(",.")) == 1 else w.rstrip(",.") for w in out]
-
-
-@cache
-def is_org(name: str) -> bool:
-    """Whether a capitalized name looks like an organisation, a place or a document."""
-    low = name.lower().split()
-    return bool(low) and (
-        low[-1] in ORG_HEADS or low[0] == "the" or any(w in PLACE_WORDS for w in low)
-    )

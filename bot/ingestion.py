@@ -63,7 +63,7 @@ class Ingestion:
                     continue
                 digest = corpus.content_hash(item.text)
                 state = self.store.state(item.doc_id)
-                if state is not None and state[0] == digest:
+                if state == (digest, ANALYSIS_VERSION):  # same text, analysed by this version
                     unchanged.append(item.doc_id)
                     continue
                 holder = seen_hashes.get(digest) or self.store.holder_of(digest)

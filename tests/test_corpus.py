@@ -152,3 +152,13 @@ def test_identical_text_under_two_names_is_stored_once(empty_app: Briefing, tmp_
     assert report.added == ("a",)
     assert report.duplicates == (("b", "a"),)
     assert len(empty_app.documents()) == 1
+
+
+def test_reingest_after_an_analysis_upgrade_reanalyses(empty_app: Briefing, tmp_path: Path) -> None:
+    p = tmp_path / "note.txt"
+    p.write_text("Same text, analysed by an older briefbot.")
+    assert empty_app.ingest([p]).added == ("note",)
+    with empty_app.db.transaction() as tx:  # as an older release would have left it
+        tx.execute("UPDATE documents SET analysis_version = 0")
+    assert empty_app.ingest([p]).updated == ("note",)
+    assert empty_app.ingest([p]).unchanged == ("note",)

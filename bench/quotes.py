@@ -1,7 +1,8 @@
 """Quote extraction benchmark on PolNeAR: quote P/R/F1, speaker accuracy, end-to-end P/R/F1.
 
 Run: `.venv/bin/python bench/quotes.py [--split dev|train] [--format json] [--errors N]`;
-`--fit-offers` refits `bot/data/quotes_offers.json` on the train split (never on dev).
+`--fit-offers` refits `bot/data/quotes_offers.json` on the train split (never on dev); the speaker
+reranker's weights come from `bench/train_speakers.py` (train only too).
 Scoring follows ../shared/data/README.md exactly: a gold quote is each quotation-marked segment
 inside a `quotes` content span (the attribution's `quoted_segments`, located inside one of its
 `quote_spans`; a segment the annotators cut across two content spans lies inside neither and is

@@ -12,7 +12,8 @@ resolves to ("Xi" -> "Xi Jinping", the statement -> its issuers), `cue` the spee
 written ("said", "According to", ":"), or None when the speaker is only the subject of the
 quotation's sentence ("Ryan worried that … “…”"). A piece with nobody to attribute it to may still
 be offered, with all three None. The attribution rules live in `attributions` (the words before a
-quotation) and `closings` (the words after it).
+quotation) and `closings` (the words after it); where the rules find nobody, the learned
+`reranker` may still name a speaker among the mentions nearby (with no cue).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from bot.analysis.contexts import Doc, sentence_starts, windows
 from bot.analysis.marks import Piece, find_pieces
 from bot.analysis.offers import features, offered
 from bot.analysis.referents import Referents
-from bot.analysis.speakers import DETERMINERS, PRONOUNS, Token, word_set
+from bot.analysis.reranker import Candidate, Gatherer, choose, model
+from bot.analysis.speakers import DETERMINERS, PRONOUNS, Mention, Token, word_set
 from bot.analysis.subjects import plausible, sentence_subject
 from bot.models import Entity, Quote
 
@@ -41,18 +43,26 @@ def extract_quotes(text: str, doc_id: str = "", people: Sequence[Entity] = ()) -
         return []
     doc = Doc(text, sentence_starts(text), [(p.start - p.opened, p.end + p.closed) for p in pieces])
     refs = Referents(text, doc.quoted, people)
+    routes = model().routes  # the routes whose picks the model improved on held-out train
+    gatherer = Gatherer(doc) if routes else None
     out: list[Quote] = []
     prev: tuple[Attribution, str | None, int] | None = None  # attribution, name, piece end
     for p in pieces:
         attr, route, opens = _attribute(doc, p, prev)
         if not offered(text, p.start, p.end, route, opens):
             continue
+        rules = attr
+        if gatherer is not None and route in routes:
+            attr, route = _rerank(gatherer, p, attr, route, prev, opens)
         name: str | None = None
         if attr is not None:
             name = (
                 prev[1] if route == "inherit" and prev else refs.resolve(attr.mention, _last(prev))
             )
-            prev = (attr, name, p.end)
+            if rules is not None:
+                # Only the rules' own finds carry over to the next piece (its offer depends on
+                # it), so the model changes speakers, never which pieces are offered.
+                prev = (attr, name, p.end)
         out.append(
             Quote(
                 text=text[p.start : p.end],
@@ -68,6 +78,28 @@ def extract_quotes(text: str, doc_id: str = "", people: Sequence[Entity] = ()) -
     return out
 
 
+def _rerank(
+    gatherer: Gatherer,
+    p: Piece,
+    attr: Attribution | None,
+    route: str,
+    prev: tuple[Attribution, str | None, int] | None,
+    opens: bool,
+) -> tuple[Attribution | None, str]:
+    """The model's choice of speaker among the candidates (the rule's pick is one of them)."""
+    rule = attr.mention if attr else None
+    previous = prev[0] if prev else None
+    cands = gatherer.gather(p, rule, route, previous.mention if previous else None, opens)
+    pick = choose(cands, rule)
+    if pick == rule:
+        return attr, route
+    if pick is None:
+        return None, "none"
+    if previous is not None and pick == previous.mention:
+        return previous, "inherit"
+    return Attribution(pick, ""), "model"
+
+
 def candidates(text: str) -> list[tuple[Piece, list[str]]]:
     """Every quoted piece with its offer features (for fitting the offer weights)."""
     pieces = find_pieces(text)
@@ -78,6 +110,26 @@ def candidates(text: str) -> list[tuple[Piece, list[str]]]:
         attr, route, opens = _attribute(doc, p, prev)
         out.append((p, features(text, p.start, p.end, route, opens)))
         if attr is not None and offered(text, p.start, p.end, route, opens):
+            prev = (attr, None, p.end)
+    return out
+
+
+def speaker_candidates(text: str) -> list[tuple[Piece, Mention | None, str, list[Candidate]]]:
+    """Each offered piece with the rules' speaker and route and the candidates (for fitting)."""
+    pieces = find_pieces(text)
+    doc = Doc(text, sentence_starts(text), [(p.start - p.opened, p.end + p.closed) for p in pieces])
+    gatherer = Gatherer(doc)
+    out: list[tuple[Piece, Mention | None, str, list[Candidate]]] = []
+    prev: tuple[Attribution, str | None, int] | None = None
+    for p in pieces:
+        attr, route, opens = _attribute(doc, p, prev)
+        if not offered(text, p.start, p.end, route, opens):
+            continue
+        rule = attr.mention if attr else None
+        previous = prev[0].mention if prev else None
+        cands = gatherer.gather(p, rule, route, previous, opens, explain=True)
+        out.append((p, rule, route, cands))
+        if attr is not None:
             prev = (attr, None, p.end)
     return out
 

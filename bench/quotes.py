@@ -1,7 +1,8 @@
 """Quote extraction benchmark on PolNeAR: quote P/R/F1, speaker accuracy, end-to-end P/R/F1.
 
 Run: `.venv/bin/python bench/quotes.py [--split dev|train] [--format json] [--errors N]`;
-`--fit-offers` refits `bot/data/quotes_offers.json` on the train split (never on dev); the speaker
+`--fit-offers` refits `bot/data/quotes_offers.json` on the train split (never on dev) and
+`--cv-offers` prints held-out quote F1 by offer threshold (5 folds by document, train); the speaker
 reranker's weights come from `bench/train_speakers.py` (train only too).
 Scoring follows ../shared/data/README.md exactly: a gold quote is each quotation-marked segment
 inside a `quotes` content span (the attribution's `quoted_segments`, located inside one of its
@@ -17,6 +18,8 @@ import json
 import re
 import sys
 import time
+import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.analysis.marks import find_pieces  # noqa: E402
-from bot.analysis.offers import fit  # noqa: E402
+from bot.analysis.offers import fit, offer_probability  # noqa: E402
 from bot.analysis.quotes import candidates, extract_quotes  # noqa: E402
 from bot.analysis.speakers import FUNCTION_CAPS  # noqa: E402
 from bot.models import Quote  # noqa: E402
@@ -295,22 +298,49 @@ def _show_errors(
     return shown
 
 
-def fit_offers(docs: Sequence[dict[str, Any]], out: Path, min_count: int = 5) -> None:
-    """Fit the offer weights on `docs` (train only): is a quoted piece a gold quote?"""
-    rows: list[tuple[list[str], bool]] = []
-    counts: dict[str, int] = {}
-    for doc in docs:
+def offer_rows(docs: Sequence[dict[str, Any]]) -> list[tuple[int, int, int, list[str], bool]]:
+    """(doc index, start, end, features, is it gold) for every quoted piece of `docs`."""
+    rows: list[tuple[int, int, int, list[str], bool]] = []
+    for i, doc in enumerate(docs):
         text = doc["text"]
         cands = candidates(text)
         preds = [Pred(p.start, p.end, None) for p, _ in cands]
         hit = {id(p) for _, p in match(text, gold_quotes(doc), preds)}
-        for pred, (_, feats) in zip(preds, cands, strict=True):
-            rows.append((feats, id(pred) in hit))
-            for f in feats:
-                counts[f] = counts.get(f, 0) + 1
-    rows = [([f for f in feats if counts[f] >= min_count], y) for feats, y in rows]
-    out.write_text(json.dumps(fit(rows), indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        for q, (p, f) in zip(preds, cands, strict=True):
+            rows.append((i, p.start, p.end, f, id(q) in hit))
+    return rows
+
+
+def fit_rows(rows: Sequence[tuple[Any, ...]], min_count: int = 5) -> dict[str, float]:
+    """Offer weights fitted on `rows` (features seen fewer than `min_count` times dropped)."""
+    counts = Counter(f for r in rows for f in r[3])
+    return fit([([f for f in r[3] if counts[f] >= min_count], r[4]) for r in rows])
+
+
+def fit_offers(docs: Sequence[dict[str, Any]], out: Path) -> None:
+    """Fit the offer weights on `docs` (train only): is a quoted piece a gold quote?"""
+    rows = offer_rows(docs)
+    out.write_text(json.dumps(fit_rows(rows), indent=0, sort_keys=True) + "\n", encoding="utf-8")
     print(f"fitted {len(rows)} pieces -> {out}")
+
+
+def cv_offers(docs: Sequence[dict[str, Any]], thresholds: Sequence[float]) -> None:
+    """Held-out quote F1 of the offer decision by threshold: 5 folds by document (train only)."""
+    rows, gold = offer_rows(docs), [len(gold_quotes(d)) for d in docs]
+    fold = [zlib.crc32(d["id"].encode()) % 5 for d in docs]
+    tally = {t: [0, 0] for t in thresholds}  # matched, offered
+    for k in range(5):
+        w = fit_rows([r for r in rows if fold[r[0]] != k])
+        for i, s, e, feats, y in (r for r in rows if fold[r[0]] == k):
+            route = next(f[6:] for f in feats if f.startswith("route=") and "|" not in f)
+            p = offer_probability(docs[i]["text"], s, e, route, "opens" in feats, w)
+            for t in thresholds:
+                if p is not None and p >= t:
+                    tally[t] = [tally[t][0] + y, tally[t][1] + 1]
+    for t, (tp, n) in tally.items():
+        p_, r_ = tp / max(n, 1), tp / sum(gold)
+        f1 = 200 * p_ * r_ / max(p_ + r_, 1e-9)
+        print(f"threshold {t:.2f}: held-out quote P {100 * p_:.2f} R {100 * r_:.2f} F1 {f1:.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -322,14 +352,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--fit-offers", action="store_true", help="refit bot/data/quotes_offers.json on train"
     )
+    ap.add_argument("--cv-offers", action="store_true", help="offer thresholds by CV on train")
     args = ap.parse_args(argv)
-    split = "train" if args.fit_offers else args.split
+    split = "train" if args.fit_offers or args.cv_offers else args.split
     path = DATA / f"polnear-quotes-{split}.jsonl"
     if not path.exists():
         print(f"PolNeAR data not found at {path}; nothing to benchmark (see DEVELOPERS.md, Data).")
         return 0
     with path.open(encoding="utf-8") as fh:
         docs = [json.loads(line) for line in fh]
+    if args.cv_offers:
+        cv_offers(docs, [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
+        return 0
     if args.fit_offers:
         fit_offers(docs, ROOT / "bot" / "data" / "quotes_offers.json")
         return 0

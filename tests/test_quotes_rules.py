@@ -247,3 +247,33 @@ def test_outside_tokens_skip_every_quotation_in_a_window() -> None:
     # A window that starts inside a quotation.
     got = outside_tokens(text, (13, len(text)), quoted, [s for s, _ in quoted])
     assert [t.text for t in got] == ["and", "and", "then", ",", "she", "added"]
+
+
+def test_a_short_piece_a_speech_verb_introduces_is_offered() -> None:
+    text = "In a new poll of county voters, about half said they were “worried” about the budget."
+    assert [q.text for q in extract_quotes(text)] == ["worried"]
+
+
+def test_scare_quotes_and_titles_with_no_speech_verb_are_still_not_offered() -> None:
+    text = (
+        "The governor was a “reformer” in the eyes of some donors. The report, entitled "
+        "“A Tale of Two Budgets,” was released on Monday."
+    )
+    assert extract_quotes(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sunday on WXYZ’s “Morning Hour,” Rep. Dana Ortiz said the plan was ready.",
+        "In an interview with “Morning Hour,” Ortiz said the plan was ready.",
+        "In an appearance on “City Desk,” Mayor Ortiz said the plan was ready.",
+    ],
+)
+def test_a_shows_name_before_its_guest_is_not_offered(text: str) -> None:
+    assert extract_quotes(text) == []
+
+
+def test_a_one_word_answer_before_its_speaker_is_still_offered() -> None:
+    text = "The mayor was asked who would pay. “Taxpayers,” Ortiz said on Monday."
+    assert [q.speaker for q in extract_quotes(text)] == ["Ortiz"]

@@ -28,6 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot import DATA_DIR  # noqa: E402
 from bot.analysis.marks import find_pieces  # noqa: E402
 from bot.analysis.offers import fit, offer_probability  # noqa: E402
 from bot.analysis.quotes import candidates, extract_quotes  # noqa: E402
@@ -365,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         cv_offers(docs, [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
         return 0
     if args.fit_offers:
-        fit_offers(docs, ROOT / "bot" / "data" / "quotes_offers.json")
+        fit_offers(docs, DATA_DIR / "quotes_offers.json")
         return 0
     results: dict[str, dict[str, Any]] = {}
     for name, method in (

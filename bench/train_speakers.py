@@ -30,9 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from quotes import DATA, Pred, gold_quotes, match  # noqa: E402
 
+from bot import DATA_DIR  # noqa: E402
 from bot.analysis.quotes import speaker_candidates  # noqa: E402
 
-OUT = ROOT / "bot" / "data" / "quotes_speakers.json"
+OUT = DATA_DIR / "quotes_speakers.json"
 THRESHOLDS = (1.01, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)  # ties go to the more cautious
 MARGINS = (math.inf, 4.0, 2.0, 1.0, 0.5, 0.0)
 # A pick where the rules found nobody must be right this often on held-out folds: a wrong

@@ -36,11 +36,12 @@ from typing import NamedTuple
 import numpy as np
 from summaries import DATA, is_held_out, load_rows
 
+from bot import DATA_DIR
 from bot.readability import choose
 from bot.summarise import FEATURES, body_spans
 from bot.summary_features import STOP_WORDS, columns, parse, positions, terms
 
-OUT = Path(__file__).resolve().parents[1] / "bot" / "data" / "summariser.json"
+OUT = DATA_DIR / "summariser.json"
 MIN_DF = 2  # rarer words get the default IDF: keeps the file small and free of one-off names
 # The prior the data adjusts: lead first, early over late, fragments and dangling openings down.
 PRIOR = {

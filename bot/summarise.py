@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
 from operator import mul, neg, sub
-from pathlib import Path
 from typing import Any
 
+from bot import DATA_DIR
 from bot.analysis.sentences import split_spans
 from bot.errors import BriefbotError
 from bot.models import Sentence
@@ -75,10 +75,7 @@ class Model:
 @cache
 def load_model() -> Model:
     """Load the shipped weights once per process."""
-    # Beside this module rather than importlib.resources: the latter fails when `bot` is
-    # resolved as a namespace package (a stale editable install run from outside the repo).
-    path = Path(__file__).parent / "data" / "summariser.json"
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((DATA_DIR / "summariser.json").read_text(encoding="utf-8"))
     weights = tuple(float(data["weights"][name]) for name in FEATURES)
     idf = {str(k).encode("latin-1", "replace"): float(v) for k, v in data["idf"].items()}
     gain, lead = float(data.get("length_gain", 0.5)), float(data.get("lead_bonus", 0.0))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import DATA_DIR
 from bot.analysis.sentences import split_sentences
 from bot.errors import BriefbotError
 from bot.models import Sentence
@@ -27,7 +28,7 @@ from bot.summary_features import STOP_WORDS, columns, parse, positions, scores, 
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BBC = DATA / "bbc-news-summary-dev.jsonl"
-WEIGHTS = Path(__file__).resolve().parents[1] / "bot" / "data" / "summariser.json"
+WEIGHTS = DATA_DIR / "summariser.json"
 
 ARTICLE = """Harbour council approves new flood barrier
 

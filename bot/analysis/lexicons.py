@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from bot import DATA_DIR
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Lexicons:
 
 def _lines(name: str) -> list[str]:
     """Return the non-comment lines of a lexicon file shipped in `bot/data`."""
-    text = resources.files("bot").joinpath("data", name).read_text(encoding="utf-8")
+    text = (DATA_DIR / name).read_text(encoding="utf-8")
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 

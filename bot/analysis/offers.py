@@ -18,11 +18,11 @@ import json
 import math
 import re
 from functools import cache
-from pathlib import Path
 
+from bot import DATA_DIR
 from bot.analysis.speakers import CUES, DETERMINERS, INVERTED, NOT_HEADS, tokens, word_set
 
-_WEIGHTS = Path(__file__).resolve().parents[1] / "data" / "quotes_offers.json"
+_WEIGHTS = DATA_DIR / "quotes_offers.json"
 _PUNCT = ".,;:!?"
 # First and second person: speech rather than a name or a term.
 _PERSONAL = re.compile(r"(?<![\w’'])(?:i|we|you|my|our|me|us|your)(?![\w])", re.I)

@@ -7,8 +7,8 @@ import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
-from pathlib import Path
 
+from bot import DATA_DIR
 from bot.analysis.speakers import (
     DETERMINERS,
     FUNCTION_CAPS,
@@ -63,9 +63,7 @@ _PAIR = re.compile(r"([A-Z](?<!\w.)[a-z]+) and ([A-Z][a-z]+)\b")
 _DOCUMENT_WORDS = word_set("statement declaration communique communiqué document letter")
 _LEADS = word_set("some many most all few several both each every any no none one two")
 _NAME_BEFORE = re.compile(r"([A-Z][\w’'.-]*(?: [A-Z][\w’'.-]*){0,3}),? $")
-_NAMES: dict[str, list[str]] = json.loads(
-    (Path(__file__).resolve().parents[1] / "data" / "quotes_given_names.json").read_text("utf-8")
-)
+_NAMES: dict[str, list[str]] = json.loads((DATA_DIR / "quotes_given_names.json").read_text("utf-8"))
 _FEMALE = frozenset(_NAMES["female"])
 _MALE = frozenset(_NAMES["male"])
 

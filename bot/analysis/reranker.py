@@ -20,8 +20,8 @@ import json
 import math
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
+from bot import DATA_DIR
 from bot.analysis.contexts import Doc, windows
 from bot.analysis.marks import Piece
 from bot.analysis.referents import is_org
@@ -40,7 +40,7 @@ from bot.analysis.speakers import (
     word_set,
 )
 
-_WEIGHTS = Path(__file__).resolve().parents[1] / "data" / "quotes_speakers.json"
+_WEIGHTS = DATA_DIR / "quotes_speakers.json"
 # Personal pronouns that speak, by kind: third person singular, plural, first person.
 _PRONOUNS = {"he": "he", "she": "he", "they": "they", "i": "i", "we": "i"}
 _OBJECT_BEFORE = word_set("of to for with by from about on at in into against than like over")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+from bot import DATA_DIR
 
 
 def word_set(words: str) -> frozenset[str]:
@@ -15,9 +16,7 @@ def word_set(words: str) -> frozenset[str]:
 
 
 # Verbs that introduce speech or writing, as lemmas; inflections are generated below.
-_CUE_LEMMAS: dict[str, Any] = json.loads(
-    (Path(__file__).resolve().parents[1] / "data" / "quotes_cues.json").read_text("utf-8")
-)
+_CUE_LEMMAS: dict[str, Any] = json.loads((DATA_DIR / "quotes_cues.json").read_text("utf-8"))
 
 
 def _inflect(lemma: str) -> set[str]:

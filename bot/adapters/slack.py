@@ -38,7 +38,7 @@ from bot.adapters.slack_blocks import (
     share_button,
     unknown_topic,
 )
-from bot.adapters.slack_digest import NETWORK, DigestCommands
+from bot.adapters.slack_digest import NETWORK, DigestCommands, error_code
 from bot.adapters.slack_poster import SlackPoster
 from bot.briefing import Briefing
 from bot.config import SlackSettings
@@ -119,7 +119,7 @@ class SlackBot(SlackPoster):
         try:
             auth = await self.client.auth_test()
         except SlackApiError as exc:
-            error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+            error = error_code(exc)
             raise BriefbotError(
                 f"Slack rejected SLACK_BOT_TOKEN ({error}). Copy the Bot User OAuth Token "
                 "(xoxb-...) from your app's OAuth & Permissions page."
@@ -150,7 +150,7 @@ class SlackBot(SlackPoster):
         try:
             opened = await self.client.apps_connections_open(app_token=app_token)
         except SlackApiError as exc:
-            error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+            error = error_code(exc)
             raise BriefbotError(
                 f"Slack rejected SLACK_APP_TOKEN ({error}). Use an app-level token (xapp-...) "
                 "with the connections:write scope."

@@ -79,10 +79,15 @@ def delivering() -> Iterator[None]:
         raise DeliveryError(f"network error talking to Slack: {exc}") from None
 
 
+def error_code(exc: SlackApiError) -> str:
+    """Slack's error code for a refused call ("ratelimited", "not_in_channel"), or the status."""
+    return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+
+
 def delivery_error(exc: SlackApiError) -> DeliveryError:
     """Slack's refusal as a DeliveryError: 429 later, lost access permanent, else transient."""
     status = exc.response.status_code
-    error = str(exc.response.get("error") or f"HTTP {status}")
+    error = error_code(exc)
     if status == 429 or error == "ratelimited":
         try:
             retry_after = float(_header(exc, "Retry-After") or 1)
@@ -124,7 +129,7 @@ class Managers:
             members = await self.client.usergroups_users_list(usergroup=group_id)
             return user in (members.get("users") or [])
         except SlackApiError as exc:
-            error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+            error = error_code(exc)
             log.warning("slack: permission check for %s failed: %s", user, error)
             raise BriefbotError(
                 f"I could not check who may change digests: Slack said {error}. An admin may "

@@ -277,3 +277,45 @@ def test_a_shows_name_before_its_guest_is_not_offered(text: str) -> None:
 def test_a_one_word_answer_before_its_speaker_is_still_offered() -> None:
     text = "The mayor was asked who would pay. “Taxpayers,” Ortiz said on Monday."
     assert [q.speaker for q in extract_quotes(text)] == ["Ortiz"]
+
+
+def test_a_headline_with_its_byline_is_not_offered() -> None:
+    text = (
+        "READS—“Harbor ferry to add a night route,” by the Courier’s Dana Ortiz: The city "
+        "will add a late ferry in May. http://example.com/ferry\n\n"
+        "“The late route is for nurses,” Ortiz said."
+    )
+    assert [q.text for q in extract_quotes(text)] == ["The late route is for nurses,"]
+
+
+def test_a_mark_glued_between_sentences_opens_the_next_quotation() -> None:
+    text = '"We stayed," said a baker who asked not to be named."Then the rent doubled."'
+    assert [q.text for q in extract_quotes(text)] == ["We stayed,", "Then the rent doubled."]
+
+
+def test_a_wrapped_line_does_not_end_the_quotation() -> None:
+    text = "“The council has spent its reserve on roads and\nbridges,” Ortiz said.\n\nNext item."
+    assert [q.text for q in extract_quotes(text)] == [
+        "The council has spent its reserve on roads and\nbridges,"
+    ]
+
+
+def test_a_signature_line_is_not_a_quotation() -> None:
+    text = (
+        "Readers wrote in.\n\n"
+        '"The bus comes late every single morning, and nobody answers the phone.\n'
+        'Dana Ortiz, a nurse on the north side."\n\nThe city did not reply.'
+    )
+    quotes = extract_quotes(text)
+    assert [q.text[:12] for q in quotes] == ["The bus come"]
+
+
+def test_an_invisible_mark_before_a_misplaced_closing_mark_opens() -> None:
+    text = "Readers replied.\n\n\u202a”The bridge must stay open,” wrote Dana Ortiz."
+    quotes = extract_quotes(text)
+    assert [(q.text, q.speaker) for q in quotes] == [("The bridge must stay open,", "Dana Ortiz")]
+
+
+def test_a_height_is_not_a_quotation_mark() -> None:
+    text = "“He is only 5’2”. You know what they say about short mayors? They try harder.”"
+    assert [q.text[:6] for q in extract_quotes(text)] == ["He is "]

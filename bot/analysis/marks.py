@@ -21,7 +21,16 @@ _AUX = word_set(
 )
 _WORD = re.compile(r"[\w’'-]+")
 _ALNUM = re.compile(r"[^\W_]")
+_INCHES = re.compile(r"\d[’']\d[”\"]")
 _SENTENCE_END = re.compile(r"[.!?][”\"’)]*\s+(?=[A-Z“\"‘])")
+# Invisible formatting characters (bidi embeddings, zero-width spaces) count as white space
+# before a mark: "\u202a”This is why …" opens a quotation.
+_INVISIBLE = frozenset(
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+)
+# A line that signs the quotation above it ("Dean Baker, Center for Economic and Policy
+# Research.”): a few words on a line of their own, closed by the quotation's mark.
+_SIGNATURE_WORDS = 10
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,8 @@ def _is_opening(text: str, i: int) -> bool:
     """Whether the double mark at `i` opens a quotation, judged by the characters around it."""
     ch = text[i]
     before = text[i - 1] if i > 0 else " "
+    if before in _INVISIBLE:
+        before = " "
     after = text[i + 1] if i + 1 < len(text) else " "
     if ch in _OPENERS:
         # A typo'd opener after a word and before a space really closes ("percent.“ he said").
@@ -54,7 +65,32 @@ def _is_opening(text: str, i: int) -> bool:
 def _paragraph_end(text: str, i: int) -> int:
     """The offset of the newline ending the paragraph that holds `i` (or the text's end)."""
     j = text.find("\n", i)
+    # A single line break before a lower-case word is a wrapped line, not a new paragraph
+    # ("… participate personally\nin caucuses and primaries.”").
+    while j >= 0 and text[j + 1 : j + 2].islower():
+        j = text.find("\n", j + 1)
     return len(text) if j < 0 else j
+
+
+def _glued_opener(text: str, i: int) -> bool:
+    """Whether a straight mark glued to both sentences opens the second ("lies."We …")."""
+    return (
+        text[i] == _STRAIGHT
+        and text[i - 1 : i] in (".", "!", "?")
+        and text[i + 1 : i + 2].isupper()
+    )
+
+
+def _signature(text: str, para_end: int, close: int) -> bool:
+    """Whether text[para_end:close] is one short line signing the quotation above it."""
+    line = text[para_end + 1 : close]
+    return (
+        text[para_end : para_end + 2] != "\n\n"
+        and "\n" not in line
+        and 0 < len(line.split()) <= _SIGNATURE_WORDS
+        and line.rstrip()[-1:] == "."
+        and line[:1].isupper()
+    )
 
 
 def _orphan_start(text: str, close: int, floor: int) -> int:
@@ -85,7 +121,12 @@ def _orphan_start(text: str, close: int, floor: int) -> int:
 
 def find_pieces(text: str) -> list[Piece]:
     """Pair the double quotation marks of `text` (or its single ones, if it has no double ones)."""
-    marks = [m.start() for m in _DOUBLE_RE.finditer(text)]
+    # A height is not a quotation mark: "he is 5’2”".
+    marks = [
+        m.start()
+        for m in _DOUBLE_RE.finditer(text)
+        if not (m.start() >= 3 and _INCHES.match(text, m.start() - 3))
+    ]
     if "<" in text:
         # Marks inside markup (<tweet author="…">) delimit attribute values, not quotations.
         tags = [(m.start(), m.end()) for m in _TAG.finditer(text)]
@@ -96,7 +137,7 @@ def find_pieces(text: str) -> list[Piece]:
     open_at = -1
     floor = 0  # nothing before this offset can start an orphan piece
     for i in marks:
-        if _is_opening(text, i):
+        if _is_opening(text, i) or (open_at < 0 and _glued_opener(text, i)):
             if open_at >= 0:
                 # Still open: a new paragraph reopening it continues the quotation; otherwise
                 # the earlier mark was never closed and its piece runs to its paragraph's end.
@@ -117,7 +158,7 @@ def find_pieces(text: str) -> list[Piece]:
                         Piece(open_at + 1, _rstrip(text, open_at + 1, para_end), True, False, False)
                     )
                     s = _orphan_start(text, i, para_end)
-                    if s < i:
+                    if s < i and not _signature(text, para_end, i):
                         pieces.append(Piece(s, i, False, True, False))
                 else:
                     pieces.append(Piece(open_at + 1, i, True, True, False))

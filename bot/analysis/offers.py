@@ -50,6 +50,12 @@ _NAMING = word_set(
 _MARKS = '“”"'
 _LINKS = word_set("as a an the to")
 _OBJECTS = word_set("him her them it us me himself herself themselves")
+# After a headline: its byline, "by" and an outlet's name in the possessive ("by Times’ …").
+_BYLINE = re.compile(
+    r"""[,.]?["”]?\s+by\s+(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*(?:’s|'s|’|')\s"""
+)
+# What may come before a headline on its line: nothing, a dash, or a capitalized label and a dash.
+_LABEL = re.compile(r"""\s*(?:[A-Z][A-Z'’ ]*)?[—–-]*\s*["“]""")
 THRESHOLD = 0.1  # offer a piece at this probability or more (5-fold CV on train)
 
 
@@ -128,6 +134,8 @@ def offer_probability(
     """A piece's offer probability under `w` (default: fitted): None or 1.0 where a rule decides."""
     if text[max(0, start - 12) : start].rstrip(' “"').lower().endswith("so-called"):
         return None
+    if _headline(text, start, end):
+        return None
     feats = features(text, start, end, route, opens)
     # Names and titles ("“Real Time.”", "the “Golden Dome for America” system") are not offered;
     # a capitalized piece is speech only when cued right after it, when it is a question or an
@@ -156,6 +164,15 @@ def _program(text: str, start: int) -> bool:
         return False
     word = prev.group(1).lower()
     return word in ("on", "with") or word.endswith(("’s", "'s", "s’", "s'"))
+
+
+def _headline(text: str, start: int, end: int) -> bool:
+    """Whether the piece is an article's headline: first on its line, then a byline
+    ("NOW OPEN—“Pop-up art show strives …,” by DNAinfo’s Eddie Small: …")."""
+    if not _BYLINE.match(text, end, end + 80):
+        return False
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    return _LABEL.fullmatch(line) is not None
 
 
 def _cued(text: str, start: int) -> bool:

@@ -5,7 +5,8 @@ The weights (`bot/data/quotes_offers.json`) are fitted on the PolNeAR train spli
 source's words. Hard rules come first: scare quotes after "so-called", short pieces nobody says,
 and names and titles (short capitalized pieces, unless cued right after them, a question or an
 exclamation, or introduced by a speech verb) are never offered, nor a show's name after a
-possessive or "on"/"with" even when cued ("on WXYZ’s “Morning Hour,” Ortiz said"); someone's
+possessive or "on"/"with" even when cued ("on WXYZ’s “Morning Hour,” Ortiz said"), nor a
+headline with its byline ("“Ferry adds a night route,” by the Courier’s Dana Ortiz"); someone's
 words as a verb's object always are ("called Rubio “Little Marco”", "Cruz said “CNN”", "chanting
 “Dump Trump”"), and so is a short piece a speech verb introduces a few words before it, where
 the rules found no speaker ("said they were “worried”"). The threshold was chosen by 5-fold

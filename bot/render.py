@@ -31,6 +31,15 @@ def _oneline(text: str) -> str:
     return " ".join(text.split())
 
 
+def _cue(cue: str | None) -> str:
+    """", according to" after a speaker's name; nothing for a bare colon or no cue."""
+    # The cue is stored as written ("According to" opening its sentence, ":" after a source);
+    # after a name in a citation it reads in lower case, and punctuation alone says nothing.
+    if not cue or not any(c.isalpha() for c in cue):
+        return ""
+    return ", " + _oneline(cue).lower()
+
+
 class Renderer:
     """Renders results through the templates of one folder."""
 
@@ -44,6 +53,7 @@ class Renderer:
             keep_trailing_newline=False,
         )
         self.env.filters["oneline"] = _oneline
+        self.env.filters["cue"] = _cue
 
     def render(
         self,

@@ -123,6 +123,14 @@ def test_text_and_markdown_rendering(app: Briefing) -> None:
         app.render(brief, "yaml")
 
 
+def test_rendered_cues_read_after_a_name(app: Briefing) -> None:
+    # Stored as written ("According to" opens its sentence); cited after a name, lower case.
+    text = app.render(app.quotes("golden-dome"), "text")
+    assert "(joint statement), according to;" in text and "According to;" not in text
+    md = app.render(app.brief("golden-dome"), "markdown")
+    assert "According to)" not in md
+
+
 def test_topic_template_override(app: Briefing, tmp_path: Path) -> None:
     briefs = tmp_path / "briefs"
     (briefs / "templates").mkdir(parents=True)

@@ -11,7 +11,7 @@ from bot.summary_features import (
     MIN_WORDS,
     POINTING_WORDS,
     Parsed,
-    spell,
+    words,
 )
 
 _NOT_CAPITALS = bytes(c for c in range(256) if not 65 <= c <= 90)  # deleted to count capitals
@@ -32,7 +32,7 @@ _PHRASE_HEADS = frozenset(
 
 def is_fragment(text: str) -> bool:
     """Whether a sentence is too thin to stand alone: few words, or a heading."""
-    return _fragment(text, len(spell(text).split()))
+    return _fragment(text, len(words(text)))
 
 
 def _fragment(text: str, words: int) -> bool:
@@ -45,7 +45,7 @@ def _fragment(text: str, words: int) -> bool:
 
 def needs_context(text: str) -> bool:
     """Whether a sentence opens with a word that points back ("It also...", "But...")."""
-    return _points_back(text, spell(text).split(None, 1))
+    return _points_back(text, words(text)[:1])
 
 
 def _points_back(text: str, words: list[bytes]) -> bool:

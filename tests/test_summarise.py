@@ -268,3 +268,23 @@ def test_bbc_held_out_beats_lead_3() -> None:
     assert statistics.fmean(ours) > statistics.fmean(lead) + 0.03
     # The news prior holds: most 3-sentence summaries keep the lead (about 90% when tuned).
     assert with_lead >= 0.8 * len(held)
+
+
+# Invented, in Russian: the meeting, its joint statement, and a sentence about the weather.
+RUSSIAN = (
+    "Президент Владимир Петров провёл переговоры с премьером Ли Мином в Казани. "
+    "Стороны обсудили стратегическую стабильность и оборону. "
+    "Днём было тепло и солнечно, дул лёгкий ветер. "
+    "Петров и Ли подписали совместное заявление о стратегической стабильности. "
+    "Кроме того, на встрече обсуждались вопросы торговли и туризма. "
+    "Совместное заявление о стратегической стабильности стало главным итогом переговоров."
+)
+
+
+def test_text_in_other_scripts_is_ranked_by_its_words() -> None:
+    """Cyrillic has no Latin-1 spelling: its words still make a sentence central."""
+    got = [s.index for s in summarize_text(RUSSIAN, 3)]
+    assert got == [0, 3, 5]  # not the weather (index 2), as position alone would give
+    assert not is_fragment("Днём было тепло и солнечно, дул лёгкий ветер.")
+    assert terms("Совместное заявление") == {"совместное".encode(), "заявление".encode()}
+    assert parse([RUSSIAN]).words[0][:2] == ["президент".encode(), "владимир".encode()]

@@ -1,6 +1,6 @@
 """Benchmark briefbot's sentence ranker against Lead-k and sumy on BBC News Summary.
 
-Run: .venv/bin/python bench/summaries.py [--limit N] [--format markdown|json]
+Run: .venv/bin/python bench/summaries.py [--limit N] [--format markdown|json] [--floor]
 
 Every method gets the same input: the article body split by briefbot's sentence splitter
 (`bot.analysis.sentences`). The dataset's `text` is meant to start with the title line; a first
@@ -10,6 +10,8 @@ whole `text`). sumy gets those pre-split sentences as its own document objects, 
 simple regex tokenizer (its default tokenizer needs NLTK data that cannot be downloaded here).
 Timing covers raw text to chosen sentences, in one process and one thread, as process CPU
 time with the methods interleaved article by article (fair when the machine is shared).
+`--floor` adds a method that only splits, counts words and sums them per sentence: the least
+work any centrality ranker does, timed in the same run (a ceiling for our docs/s ratio).
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ import re  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from collections import Counter  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from itertools import chain  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from bot.analysis.sentences import split_sentences  # noqa: E402
+from bot.analysis.sentences import split_sentences, split_spans  # noqa: E402
 from bot.summarise import summarize_text  # noqa: E402
+from bot.summary_features import WORDS  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FILE = DATA / "bbc-news-summary-dev.jsonl"
@@ -116,6 +121,21 @@ def ours(body: str, title: str, k: int) -> list[str]:
 def lead(body: str, title: str, k: int) -> list[str]:
     """The first k sentences."""
     return [s.text for s in split_sentences(body)[:k]]
+
+
+def count_words(body: str, title: str, k: int) -> list[str]:
+    """The floor of any ranker that counts words: split, count every word, sum per sentence.
+
+    No feature, no stop words, no readability: only the work every centrality ranker does
+    (one C-level split per sentence, one `Counter`, one lookup per word, a top-k).
+    """
+    spans = split_spans(body)
+    spelled = body.encode("latin-1", "replace").translate(WORDS)
+    words = [spelled[s:e].split() for s, e in spans]
+    counts = Counter(chain.from_iterable(words))
+    score = [sum(map(counts.__getitem__, w)) for w in words]
+    top = sorted(range(len(spans)), key=score.__getitem__, reverse=True)[:k]
+    return [body[spans[i][0] : spans[i][1]] for i in sorted(top)]
 
 
 def methods() -> dict[str, Method]:
@@ -223,7 +243,7 @@ def markdown(results: dict[str, dict[str, Any]], n_rows: int) -> str:
 def verdict(results: dict[str, dict[str, Any]]) -> list[str]:
     """The targets of the summariser issue, checked on the held-out fold."""
     ours_ = results["briefbot"]
-    others = [n for n in results if n != "briefbot"]
+    others = [n for n in results if n != "briefbot" and not n.startswith("floor")]
     lines = []
     beat3 = all(ours_["held_out@3"]["R-2"] > results[n]["held_out@3"]["R-2"] for n in others)
     lines.append(f"held-out R-2 @3 above every other method: {'yes' if beat3 else 'NO'}")
@@ -233,6 +253,11 @@ def verdict(results: dict[str, dict[str, Any]]) -> list[str]:
     lines.append(
         f"docs/s vs sumy LexRank: {ratio:.0f}x ({'yes' if ratio >= 50 else 'NO'}, need 50x)"
     )
+    # What the same harness allows: the splitter alone, and counting words with no feature.
+    lexrank = results["sumy LexRank"]["docs_per_s"]
+    for name in ("Lead-k", "floor: count words"):
+        if name in results:
+            lines.append(f"  {name} in the same run: {results[name]['docs_per_s'] / lexrank:.0f}x")
     return lines
 
 
@@ -242,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N articles")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     parser.add_argument("--only", nargs="*", help="run only these methods (by table name)")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time the floor of any word-counting ranker (no features) in the same run",
+    )
     args = parser.parse_args(argv)
     rows = load_rows()
     if rows is None:
@@ -251,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = rows[: args.limit]
     problems = check(rows)
     table = {n: m for n, m in methods().items() if not args.only or n in args.only}
+    if args.floor:
+        table["floor: count words"] = count_words
     results: dict[str, dict[str, Any]] = run(rows, table)
     if args.format == "json":
         print(json.dumps({"articles": len(rows), "problems": problems, "results": results}))

@@ -316,7 +316,9 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_quotes)
     p = sub.add_parser("summarize", parents=[fmt], help="summarise files, no database")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--sentences", type=int, default=3, help="sentences per summary (default 3)")
+    p.add_argument(
+        "-n", "--sentences", type=int, default=3, help="sentences per summary (default 3)"
+    )
     p.set_defaults(run=None, standalone=cmd_summarize)
     p = sub.add_parser("serve", help="run the bots whose credentials are set, with digests")
     p.add_argument(

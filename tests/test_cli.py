@@ -77,6 +77,9 @@ def test_summarize_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     text = SEED_FILE.read_text(encoding="utf-8")
     positions = [text.index(s) for s in data["sentences"]]
     assert positions == sorted(positions)
+    # -n is the short form.
+    code, out, _ = run(capsys, "summarize", str(SEED_FILE), "-n", "1", "--format", "json")
+    assert code == 0 and len(json.loads(out)["sentences"]) == 1
 
 
 def test_quotes_file_json_offsets(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,8 +11,8 @@ from bot.summary_features import (
     MIN_WORDS,
     POINTING_WORDS,
     Parsed,
-    words,
 )
+from bot.summary_features import words as words_of
 
 _NOT_CAPITALS = bytes(c for c in range(256) if not 65 <= c <= 90)  # deleted to count capitals
 _DUPLICATE = 0.8  # share of the shorter sentence's words in the other: the same sentence, reworded
@@ -23,6 +23,8 @@ _POINTING_PHRASE = re.compile(
     r"|(?:in addition|as a result|at the same time|on the other hand|even so|in turn)\b)",
     re.IGNORECASE,
 )
+# "According to the statement, ": a cited source before the clause that says something.
+_CITED_SOURCE = re.compile(r"\W*according to [^,.;]{1,80},\s*", re.IGNORECASE)
 # The words that open a pointing phrase ("In it,", "As a result,"): only then is that regex run.
 _PHRASE_HEADS = frozenset(
     b"""in on at by for with of from to under after before despite like against during as
@@ -32,7 +34,7 @@ _PHRASE_HEADS = frozenset(
 
 def is_fragment(text: str) -> bool:
     """Whether a sentence is too thin to stand alone: few words, or a heading."""
-    return _fragment(text, len(words(text)))
+    return _fragment(text, len(words_of(text)))
 
 
 def _fragment(text: str, words: int) -> bool:
@@ -45,15 +47,20 @@ def _fragment(text: str, words: int) -> bool:
 
 def needs_context(text: str) -> bool:
     """Whether a sentence opens with a word that points back ("It also...", "But...")."""
-    return _points_back(text, words(text)[:1])
+    return _points_back(text, words_of(text)[:1])
 
 
 def _points_back(text: str, words: list[bytes]) -> bool:
     # The first word as `Parsed` spells it (curly quotes and apostrophes are blanks there): a
     # set lookup, and the regex only after a preposition ("In it, ...").
     word = words[0] if words else b""
-    if word in POINTING_WORDS:
+    if word in POINTING_WORDS or word == b"such":
         return True
+    if word == b"according":
+        # The clause after a cited source opens the thought: "According to the statement,
+        # such actions ..." points back as "Such actions ..." does.
+        m = _CITED_SOURCE.match(text)
+        return m is not None and _points_back(text[m.end() :], words_of(text[m.end() :])[:1])
     return word in _PHRASE_HEADS and _POINTING_PHRASE.match(text) is not None
 
 

@@ -288,3 +288,17 @@ def test_text_in_other_scripts_is_ranked_by_its_words() -> None:
     assert not is_fragment("Днём было тепло и солнечно, дул лёгкий ветер.")
     assert terms("Совместное заявление") == {"совместное".encode(), "заявление".encode()}
     assert parse([RUSSIAN]).words[0][:2] == ["президент".encode(), "владимир".encode()]
+
+
+@pytest.mark.parametrize(
+    ("text", "points_back"),
+    [
+        ("Such moves are rare in the region.", True),
+        ("According to the statement, such actions seek “overwhelming supremacy”.", True),
+        ("According to police, it was an accident on the ring road.", True),
+        ("According to the report, China spent more on defence last year.", False),
+    ],
+)
+def test_a_clause_after_a_cited_source_must_start_a_thought(text: str, points_back: bool) -> None:
+    """A cited source first ("According to X, such ...") points back like "Such ..."."""
+    assert needs_context(text) is points_back

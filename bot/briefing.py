@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import corpus, search
+from bot.analysis.facts import worth_listing
 from bot.analysis.phrases import key_phrases
 from bot.errors import BriefbotError, UnknownDocument, UnknownTopic
 from bot.ingestion import Ingestion, Progress
@@ -229,7 +230,7 @@ class Briefing:
         docs = list(dict.fromkeys(p.sentence.doc_id for p in found[:_ACTOR_PASSAGES]))
         facts = [
             f
-            for f in self.store.facts(list(dict.fromkeys(cited_docs)))
+            for f in filter(worth_listing, self.store.facts(list(dict.fromkeys(cited_docs))))
             if any(search.within(f.start, f.end, s) for s in chosen if s.doc_id == f.doc_id)
         ]
         return Brief(
@@ -317,7 +318,7 @@ class Briefing:
                 continue
             if f.kind == "date":
                 timeline.append(TimelineEvent(f.value, f, search.cite(p.sentence)))
-            else:
+            elif worth_listing(f):
                 figures.append(f)
         timeline.sort(key=lambda e: e.date)
         all_sources = self._sources(docs)

@@ -123,6 +123,14 @@ def test_text_and_markdown_rendering(app: Briefing) -> None:
         app.render(brief, "yaml")
 
 
+def test_prose_counts_are_not_listed_as_figures(app: Briefing) -> None:
+    # "the two countries" is in the brief's sentences, but a reader scans figures for numbers.
+    facts = app.brief("nuclear-risk").facts
+    assert facts and not any(f.text.startswith(("two ", "one ")) for f in facts)
+    card = app.card("china-russia-partnership")
+    assert [f.text for f in card.figures] == ["20 bilateral documents", "80th anniversary"]
+
+
 def test_rendered_cues_read_after_a_name(app: Briefing) -> None:
     # Stored as written ("According to" opens its sentence); cited after a name, lower case.
     text = app.render(app.quotes("golden-dome"), "text")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.analysis.facts import extract_facts
+from bot.analysis.facts import extract_facts, worth_listing
 from bot.models import Fact
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,3 +184,11 @@ def test_bbc_dev_facts_keep_the_offsets_invariant() -> None:
             kinds[fact.kind] += 1
             assert fact.value
     assert kinds["date"] > 100 and kinds["figure"] > 300
+
+
+def test_small_spelled_out_counts_are_not_listed_as_figures() -> None:
+    text = "The two countries signed 20 bilateral documents on Thursday, one official said."
+    listed = [
+        f.text for f in extract_facts(text, "d", reference_date="2025-05-08") if worth_listing(f)
+    ]
+    assert listed == ["20 bilateral documents", "Thursday"]

@@ -22,6 +22,8 @@ from decimal import Decimal, InvalidOperation
 
 from bot.models import Fact
 
+_PLAIN_COUNTS = frozenset({"one", "two"})  # spelled-out counts that are prose (`worth_listing`)
+
 
 def _words(text: str) -> frozenset[str]:
     """The white-space separated words of `text`, as a set."""
@@ -314,3 +316,10 @@ def extract_facts(text: str, doc_id: str = "", reference_date: str | None = None
             facts.append(Fact("figure", text[pos:end], value, doc_id, pos, end))
             done = end
     return facts
+
+
+def worth_listing(fact: Fact) -> bool:
+    """Whether a fact belongs among a briefing's figures and dates ("two countries" does not)."""
+    # A count this small, spelled out, is how prose refers to things ("the two sides", "one
+    # official"), not a figure a reader scans for.
+    return fact.kind != "figure" or fact.text.split(maxsplit=1)[0].lower() not in _PLAIN_COUNTS

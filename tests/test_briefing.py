@@ -131,6 +131,13 @@ def test_prose_counts_are_not_listed_as_figures(app: Briefing) -> None:
     assert [f.text for f in card.figures] == ["20 bilateral documents", "80th anniversary"]
 
 
+def test_empty_sections_have_no_heading(app: Briefing) -> None:
+    brief = app.brief("Starlink")  # one passage: a TL;DR and no key points
+    assert brief.tldr and not brief.points
+    assert "Key points" not in app.render(brief, "text")
+    assert "Key points" not in app.render(brief, "markdown")
+
+
 def test_rendered_cues_read_after_a_name(app: Briefing) -> None:
     # Stored as written ("According to" opens its sentence); cited after a name, lower case.
     text = app.render(app.quotes("golden-dome"), "text")

@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 from bot.delivery import Pacer, Payload, Poster
 from bot.errors import DeliveryError
+from bot.lease import Lease
 from bot.models import Digest, Subscription
 from bot.schedule import marker, next_slot
 from bot.store.digests import DigestStore
@@ -82,6 +83,7 @@ class Scheduler:
         poll: float = 30.0,
         concurrency: int = 16,
         on_failure: FailureHook | None = None,
+        holder: str | None = None,
     ) -> None:
         self.store = store
         self.posters = dict(posters)
@@ -100,6 +102,10 @@ class Scheduler:
         # One thread for the store: SQLite takes one writer at a time, and writers that wait
         # for its lock sleep in steps of milliseconds; queueing them here is much faster.
         self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="digest-store")
+        # Renewed on every tick, which comes at least every `poll` seconds: a few ticks may be
+        # missed (a slow database) before a standby may take over.
+        ttl = dt.timedelta(seconds=max(120.0, 4 * poll))
+        self.lease = Lease(store, "digests", clock=clock, ttl=ttl, holder=holder)
 
     @property
     def grace(self) -> dt.timedelta:
@@ -150,10 +156,26 @@ class Scheduler:
 
     async def run_due(self) -> int:
         """Deliver everything due now, and wait for it; return how many subscriptions ran."""
+        if not await self._db(self.lease.renew):
+            return 0  # another process runs the digests on this database
         due = await self._db(self.store.due, self.clock(), list(self.posters))
         tasks = self._launch(due)
         await asyncio.gather(*list(self._tasks.values()))
         return len(tasks)
+
+    async def _tick(self) -> float:
+        """Launch what is due; return how long to sleep before the next tick."""
+        platforms = list(self.posters)
+        self._launch(await self._db(self.store.due, self.clock(), platforms))
+        # Sleep until the next run of a subscription not already being worked on (one backing
+        # off would otherwise keep the loop spinning).
+        rested = time.monotonic()
+        busy = set(self._tasks) | {s for s, t in self._resting.items() if t > rested}
+        soon = await self._db(self.store.upcoming, platforms, len(busy) + 1)
+        earliest = next((t for sub_id, t in soon if sub_id not in busy), None)
+        if earliest is None:
+            return self.poll
+        return min(self.poll, max(0.0, (earliest - self.clock()).total_seconds()))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver due digests until `stop` is set; crashes in one subscription stay there."""
@@ -164,18 +186,10 @@ class Scheduler:
         log.info("digest scheduler started")
         try:
             while not stop.is_set():
-                delay = self.poll
+                delay = self.poll  # standing by (another process has the lease), or a failure
                 try:
-                    platforms = list(self.posters)
-                    self._launch(await self._db(self.store.due, self.clock(), platforms))
-                    # Sleep until the next run of a subscription not already being worked on
-                    # (one backing off would otherwise keep the loop spinning).
-                    rested = time.monotonic()
-                    busy = set(self._tasks) | {s for s, t in self._resting.items() if t > rested}
-                    soon = await self._db(self.store.upcoming, platforms, len(busy) + 1)
-                    earliest = next((t for sub_id, t in soon if sub_id not in busy), None)
-                    if earliest is not None:
-                        delay = min(delay, max(0.0, (earliest - self.clock()).total_seconds()))
+                    if await self._db(self.lease.renew):
+                        delay = await self._tick()
                 except Exception:
                     log.exception("digest scheduler tick failed")
                 try:
@@ -187,6 +201,10 @@ class Scheduler:
             for task in tasks:
                 task.cancel()  # a cancelled post is recovered like a crash: it is `sending`
             await asyncio.gather(*tasks, return_exceptions=True)
+            try:
+                await self._db(self.lease.release)
+            except Exception:
+                log.exception("could not give the digest lease up; it expires on its own")
             log.info("digest scheduler stopped")
 
     # -- one subscription ------------------------------------------------------------------

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
 from collections.abc import Mapping, Sequence
 from typing import Protocol, cast
 
@@ -89,6 +91,8 @@ def digest_scheduler(
         settings.digests,
         clock=clock,
         on_failure=FailureAlerts(briefing.subscriptions, posters, settings.alert_channels),
+        # Who holds the digest lease, as an operator reads it in the other process's log.
+        holder=f"{socket.gethostname()}:{os.getpid()}",
     )
     where = str(settings.config_path or "briefbot.yaml")
     scheduler.sync(parse_subscriptions(settings.digests.subscriptions, where))

@@ -52,7 +52,7 @@ class DiscordRig:
             pacer=Pacer(0.0, hold_at_start=False),
             backoff_base=0.01,
             backoff_cap=0.08,
-            **kw,  # type: ignore[arg-type]
+            **{"holder": "rig", **kw},  # type: ignore[arg-type]  # one process, restarted
         )
 
     def subscribe(self, **extra: object) -> Subscription:

@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import itertools
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from bot.schedule import marker, parse_subscriptions
 from bot.scheduler import Scheduler
 from bot.service import build
 from bot.store import DigestStore
-from bot.store.records import DELIVERED, EMPTY, FAILED, SKIPPED
+from bot.store.records import CLAIMED, DELIVERED, EMPTY, FAILED, SKIPPED
 from tests.conftest import BRIEFS, SEEDS
 from tests.fakes.slack_api import FakeSlack
 
@@ -117,6 +118,9 @@ class Rig:
         **kw: Any,
     ) -> Scheduler:
         poster = poster or self.bot
+        # One process identity: the crash tests restart "the same" process at once. Processes
+        # with different identities, and the lease between them, are tested at the end.
+        kw.setdefault("holder", "rig")
         return Scheduler(
             self.store,
             {poster.platform: poster},
@@ -572,3 +576,103 @@ async def test_a_slot_claimed_before_a_long_outage_is_skipped_if_nothing_was_pos
     # (here: none yet, so it is a first digest).
     assert recs[1].since == slot(2)
     assert rig.markers() == [marker(sub.sub_id, slot(3), 0)]
+
+
+# -- two processes on one database: one runs the digests, the other stands by --------------
+# Each Scheduler below stands for a process with its own lease holder.
+
+
+class Slow:
+    """A Poster whose posts take a while: the window in which a second process would strike."""
+
+    def __init__(self, inner: Poster) -> None:
+        self.inner = inner
+        self.platform = inner.platform
+
+    def render_digest(self, digest: Digest) -> list[Payload]:
+        return self.inner.render_digest(digest)
+
+    async def send(self, channel: str, payload: Payload, marker: str) -> str:
+        await asyncio.sleep(0.2)
+        return await self.inner.send(channel, payload, marker)
+
+    async def find_markers(
+        self, channel: str, markers: Sequence[str], oldest: dt.datetime
+    ) -> set[str]:
+        return await self.inner.find_markers(channel, markers, oldest)
+
+    async def notify(self, target: str, text: str) -> None:
+        await self.inner.notify(target, text)
+
+
+async def test_two_processes_post_a_digest_once(seeded: Rig) -> None:
+    rig = seeded
+    sub = rig.subscribe()
+    rig.clock.set(slot(2))
+    first = rig.scheduler(Slow(rig.bot), holder="a")
+    second = rig.scheduler(holder="b")
+
+    async def while_the_first_posts() -> int:
+        await asyncio.sleep(0.1)  # the first has claimed the slot and is posting
+        return await second.run_due()
+
+    # Without the lease the second took the claimed slot for a crashed one and posted it too.
+    ran = await asyncio.gather(first.run_due(), while_the_first_posts())
+    assert ran == [1, 0]
+    assert rig.markers() == [marker(sub.sub_id, slot(2), 0)]
+
+
+async def test_a_standby_takes_over_when_the_holder_stops(
+    seeded: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    rig = seeded
+    sub = rig.subscribe(nothing_new=True)  # every slot posts
+    rig.clock.set(slot(2))
+    first, second = rig.scheduler(holder="a", poll=0.02), rig.scheduler(holder="b", poll=0.02)
+    stop_first, stop_second = asyncio.Event(), asyncio.Event()
+    running_first = asyncio.create_task(first.run(stop_first))
+    await rig.fake.wait_for(lambda: bool(rig.markers()))
+    running_second = asyncio.create_task(second.run(stop_second))
+    await asyncio.sleep(0.1)  # a few ticks of standing by
+    assert "run by another process (a, lease until" in caplog.text
+    assert caplog.text.count("run by another process") == 1  # said once, not every tick
+    stop_first.set()  # the first gives the lease up as it stops
+    await asyncio.wait_for(running_first, 5)
+    rig.clock.set(slot(3))
+    await rig.fake.wait_for(lambda: len(rig.markers()) == 2)
+    stop_second.set()
+    await asyncio.wait_for(running_second, 5)
+    assert rig.markers() == [marker(sub.sub_id, slot(2), 0), marker(sub.sub_id, slot(3), 0)]
+    assert "digests lease taken by b" in caplog.text
+
+
+async def test_a_dead_holders_lease_expires_and_its_slot_is_recovered_once(seeded: Rig) -> None:
+    rig = seeded
+    sub = rig.subscribe()
+    rig.clock.set(slot(2))
+    first = marker(sub.sub_id, slot(2), 0)
+    with pytest.raises(Crash):  # dies between the post and its mark, holding the lease
+        await rig.scheduler(Crashing(rig.bot, after=first), holder="a").run_due()
+    restarted = rig.scheduler(holder="b")  # a new process: a new identity
+    rig.clock.advance(minutes=1)
+    assert await restarted.run_due() == 0  # the dead holder's lease has not expired yet
+    assert rig.store.slots(sub.sub_id)[0].state == CLAIMED
+    rig.clock.advance(minutes=2)
+    assert await restarted.run_due() == 1
+    assert rig.markers() == [first]
+    assert rig.store.slots(sub.sub_id)[0].state == DELIVERED
+
+
+async def test_the_holder_renews_its_lease_and_keeps_it(seeded: Rig) -> None:
+    rig = seeded
+    rig.subscribe()
+    rig.clock.set(slot(2))
+    holder, other = rig.scheduler(holder="a"), rig.scheduler(holder="b")
+    for _ in range(5):  # ticks a minute apart: each renews the two-minute lease
+        await holder.run_due()
+        rig.clock.advance(minutes=1)
+        await other.run_due()
+        assert holder.lease.held and not other.lease.held
+    who, until = rig.store.take_lease("digests", "c", rig.clock(), dt.timedelta(minutes=2))
+    assert who == "a" and until > rig.clock()

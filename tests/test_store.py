@@ -69,6 +69,18 @@ def test_schema_1_database_is_migrated_and_stays_searchable(tmp_path: Path) -> N
     db.close()
 
 
+def test_schema_2_database_gains_the_lease_table(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = Database(path)
+    db.connection().executescript("DROP TABLE leases; PRAGMA user_version = 2;")
+    db.close()
+    db = Database(path)
+    conn = db.connection()
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("SELECT count(*) FROM leases").fetchone()[0] == 0
+    db.close()
+
+
 def test_saved_sentences_are_searchable_once(tmp_path: Path) -> None:
     db = Database(tmp_path / "s.db")
     store = DocumentStore(db)

@@ -14,7 +14,7 @@ from bot.errors import SchemaError
 log = logging.getLogger(__name__)
 
 # Bump when the tables change; add a step to _MIGRATIONS that takes the previous version up.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -125,11 +125,23 @@ CREATE TABLE IF NOT EXISTS digest_parts (
     PRIMARY KEY (sub_id, slot, part),
     FOREIGN KEY (sub_id, slot) REFERENCES digest_slots(sub_id, slot) ON DELETE CASCADE
 );
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires TEXT NOT NULL
+);
 """
 
 # version -> SQL that upgrades a database from version-1 to version.
 _MIGRATIONS: dict[int, str] = {
     2: "DROP TRIGGER IF EXISTS sentences_ai;",
+    # One digest scheduler per database: the process holding the "digests" lease runs it.
+    3: """CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires TEXT NOT NULL
+);
+""",
 }
 
 

@@ -238,3 +238,27 @@ class DigestStore(SubscriptionStore):
                 "DELETE FROM digest_parts WHERE sub_id = ? AND slot = ? AND part = ? AND state = ?",
                 (sub_id, iso(slot), part, SENDING),
             )
+
+    def take_lease(
+        self, name: str, holder: str, now: dt.datetime, ttl: dt.timedelta
+    ) -> tuple[str, dt.datetime]:
+        """Take or renew lease `name` for `holder` unless another holds it unexpired.
+
+        Returns who holds it now and until when (the caller holds it if that is `holder`).
+        """
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO leases (name, holder, expires) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+                " expires = excluded.expires"
+                " WHERE leases.holder = excluded.holder OR leases.expires <= ?",
+                (name, holder, iso(now + ttl), iso(now)),
+            )
+            row = tx.execute("SELECT holder, expires FROM leases WHERE name = ?", (name,))
+            who, until = row.fetchone()
+        return str(who), instant(until)
+
+    def drop_lease(self, name: str, holder: str) -> None:
+        """Give lease `name` up, if `holder` has it, so that a standby takes over at once."""
+        with self.db.transaction() as tx:
+            tx.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))

@@ -21,7 +21,6 @@ from bot.models import (
     Document,
     DocumentInfo,
     Entity,
-    Fact,
     IngestReport,
     QuoteHit,
     QuoteList,
@@ -29,7 +28,6 @@ from bot.models import (
     Sentence,
     Source,
     Subscription,
-    TimelineEvent,
     Topic,
     TopicInfo,
     TopicRef,
@@ -310,17 +308,7 @@ class Briefing:
         in_found = {(p.sentence.doc_id, p.sentence.index) for p in found}
         index = search.PassageIndex(found)
         definition = self._pick(topic, found, 1)
-        timeline: list[TimelineEvent] = []
-        figures: list[Fact] = []
-        for f in self.store.facts(docs):
-            p = index.at(f.doc_id, f.start, f.end)
-            if p is None:
-                continue
-            if f.kind == "date":
-                timeline.append(TimelineEvent(f.value, f, search.cite(p.sentence)))
-            elif worth_listing(f):
-                figures.append(f)
-        timeline.sort(key=lambda e: e.date)
+        timeline, figures = search.facts_in(self.store.facts(docs), index)
         all_sources = self._sources(docs)
         dates = sorted(s.date for s in all_sources if s.date)
         seen = sorted(self.store.ingest_times(docs).values())

@@ -6,7 +6,8 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 
-from bot.models import Cited, Entity, Quote, SearchHit, Sentence, Topic
+from bot.analysis.facts import worth_listing
+from bot.models import Cited, Entity, Fact, Quote, SearchHit, Sentence, TimelineEvent, Topic
 from bot.store import DocumentStore, Passage
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -116,6 +117,22 @@ class PassageIndex:
             return None
         p = self._by_doc[doc_id][i]
         return p if within(start, end, p.sentence) else None
+
+
+def facts_in(facts: Iterable[Fact], index: PassageIndex) -> tuple[list[TimelineEvent], list[Fact]]:
+    """The dates and figures standing in a topic's passages: a timeline (oldest first), and the
+    figures worth listing."""
+    events: list[TimelineEvent] = []
+    figures: list[Fact] = []
+    for f in facts:
+        p = index.at(f.doc_id, f.start, f.end)
+        if p is None:
+            continue
+        if f.kind == "date":
+            events.append(TimelineEvent(f.value, f, cite(p.sentence)))
+        elif worth_listing(f):
+            figures.append(f)
+    return sorted(events, key=lambda e: e.date), figures
 
 
 def speaker_matches(query: str, quote: Quote) -> bool:

@@ -582,27 +582,12 @@ async def test_a_slot_claimed_before_a_long_outage_is_skipped_if_nothing_was_pos
 # Each Scheduler below stands for a process with its own lease holder.
 
 
-class Slow:
+class Slow(Crashing):
     """A Poster whose posts take a while: the window in which a second process would strike."""
-
-    def __init__(self, inner: Poster) -> None:
-        self.inner = inner
-        self.platform = inner.platform
-
-    def render_digest(self, digest: Digest) -> list[Payload]:
-        return self.inner.render_digest(digest)
 
     async def send(self, channel: str, payload: Payload, marker: str) -> str:
         await asyncio.sleep(0.2)
-        return await self.inner.send(channel, payload, marker)
-
-    async def find_markers(
-        self, channel: str, markers: Sequence[str], oldest: dt.datetime
-    ) -> set[str]:
-        return await self.inner.find_markers(channel, markers, oldest)
-
-    async def notify(self, target: str, text: str) -> None:
-        await self.inner.notify(target, text)
+        return await super().send(channel, payload, marker)
 
 
 async def test_two_processes_post_a_digest_once(seeded: Rig) -> None:

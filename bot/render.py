@@ -32,7 +32,7 @@ def _oneline(text: str) -> str:
 
 
 def _cue(cue: str | None) -> str:
-    """ ", according to" after a speaker's name; nothing for a bare colon or no cue."""
+    """The cue after a speaker's name (", according to"); nothing for a bare colon or none."""
     # The cue is stored as written ("According to" opening its sentence, ":" after a source);
     # after a name in a citation it reads in lower case, and punctuation alone says nothing.
     if not cue or not any(c.isalpha() for c in cue):

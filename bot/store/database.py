@@ -16,6 +16,13 @@ log = logging.getLogger(__name__)
 # Bump when the tables change; add a step to _MIGRATIONS that takes the previous version up.
 SCHEMA_VERSION = 3
 
+# One digest scheduler per database: the process holding the "digests" lease runs it.
+_LEASES = """CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires TEXT NOT NULL
+);
+"""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY,
@@ -125,23 +132,12 @@ CREATE TABLE IF NOT EXISTS digest_parts (
     PRIMARY KEY (sub_id, slot, part),
     FOREIGN KEY (sub_id, slot) REFERENCES digest_slots(sub_id, slot) ON DELETE CASCADE
 );
-CREATE TABLE IF NOT EXISTS leases (
-    name TEXT PRIMARY KEY,
-    holder TEXT NOT NULL,
-    expires TEXT NOT NULL
-);
 """
 
 # version -> SQL that upgrades a database from version-1 to version.
 _MIGRATIONS: dict[int, str] = {
     2: "DROP TRIGGER IF EXISTS sentences_ai;",
-    # One digest scheduler per database: the process holding the "digests" lease runs it.
-    3: """CREATE TABLE IF NOT EXISTS leases (
-    name TEXT PRIMARY KEY,
-    holder TEXT NOT NULL,
-    expires TEXT NOT NULL
-);
-""",
+    3: _LEASES,
 }
 
 
@@ -202,7 +198,7 @@ class Database:
             return
         # executescript commits any open transaction, so the script carries its own.
         steps = (
-            [_SCHEMA]
+            [_SCHEMA, _LEASES]
             if version == 0
             else [_MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1)]
         )

@@ -116,17 +116,20 @@ def attribute_before(text: str, toks: list[Token]) -> Attribution | None:
         if mention is None or not mention.text[:1].isupper():
             # "Hoff’s letter makes a libertarian-style case:": the sentence's subject.
             mention = sentence_subject(text, toks)
-        if (
-            mention is not None
-            and (
-                mention.text[:1].isupper()
-                or mention.words[0] in PRONOUNS
-                # "the Illinois Board of Elections was conclusive in its findings:"
-                or (mention.words[0] in DETERMINERS and mention.text.split()[1][:1].isupper())
-            )
+        if mention is not None and (
+            mention.text[:1].isupper()
+            or mention.words[0] in PRONOUNS
+            # "the Illinois Board of Elections was conclusive in its findings:"
+            or (mention.words[0] in DETERMINERS and _capitalized_second(mention.text))
         ):
             return Attribution(mention, ":")
     return None
+
+
+def _capitalized_second(text: str) -> bool:
+    """Whether a mention's second word is capitalized ("the Illinois Board"; not a lone "the")."""
+    words = text.split()
+    return len(words) > 1 and words[1][:1].isupper()
 
 
 def _aside(text: str, toks: list[Token]) -> Attribution | None:

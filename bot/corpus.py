@@ -70,7 +70,9 @@ def find_sources(paths: Iterable[Path]) -> tuple[list[Source], list[Skipped]]:
                 )
         else:
             skipped.append(Skipped(str(path), "no such file or folder"))
-    return found, skipped
+    # A file named twice (a folder and a file in it, or the same folder twice) is read once.
+    unique = {src.path.resolve(): src for src in reversed(found)}
+    return [src for src in found if unique[src.path.resolve()] is src], skipped
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

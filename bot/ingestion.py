@@ -43,6 +43,7 @@ class Ingestion:
         duplicates: list[tuple[str, str]] = []
         pending: list[tuple[Document, str, bool]] = []
         seen_hashes: dict[str, str] = {}
+        seen_ids: dict[str, str] = {}  # doc_id -> where this ingest read it
 
         def flush() -> None:
             # Analyse before taking the write lock, so readers and the scheduler wait less.
@@ -61,6 +62,14 @@ class Ingestion:
                 if isinstance(item, Skipped):
                     skipped.append(item)
                     continue
+                where = item.path or str(source.path)
+                if item.doc_id in seen_ids:
+                    # "ok.html" and "ok.txt", or a record id used twice: keep the first, say so
+                    # (the second would silently replace it).
+                    first = seen_ids[item.doc_id]
+                    skipped.append(Skipped(where, f"id {item.doc_id!r} already read from {first}"))
+                    continue
+                seen_ids[item.doc_id] = where
                 digest = corpus.content_hash(item.text)
                 state = self.store.state(item.doc_id)
                 if state == (digest, ANALYSIS_VERSION):  # same text, analysed by this version

@@ -162,3 +162,48 @@ def test_reingest_after_an_analysis_upgrade_reanalyses(empty_app: Briefing, tmp_
         tx.execute("UPDATE documents SET analysis_version = 0")
     assert empty_app.ingest([p]).updated == ("note",)
     assert empty_app.ingest([p]).unchanged == ("note",)
+
+
+def test_two_files_with_one_id_keep_the_first_and_say_so(
+    empty_app: Briefing, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.html").write_text("<html><body><p>Harbour plans move ahead.</p></body></html>")
+    (docs / "note.txt").write_text("Ferry plans stall again.")
+    report = empty_app.ingest([docs])
+    assert report.added == ("note",)
+    [skip] = report.skipped
+    assert Path(skip.path).name == "note.txt"
+    assert "id 'note' already read from" in skip.reason and "note.html" in skip.reason
+    # The full-text index is whole (a second save of one id in a batch used to corrupt it).
+    with empty_app.db.transaction() as tx:
+        tx.execute("INSERT INTO passages(passages) VALUES ('integrity-check')")
+    assert [h.doc_id for h in empty_app.search("harbour")] == ["note"]
+
+
+def test_one_id_twice_in_a_batch_never_corrupts_the_index(empty_app: Briefing) -> None:
+    from bot.analysis import analyse
+
+    store, db = empty_app.store, empty_app.db
+    first, second = (
+        Document("n", "T", "Harbour plans move."),
+        Document("n", "T", "Ferry plans stall."),
+    )
+    with db.transaction() as tx:
+        store.save_many(
+            tx, [(d, analyse(d.text, d.doc_id), d.text) for d in (first, second)], "now", 1
+        )
+    with db.transaction() as tx:
+        tx.execute("INSERT INTO passages(passages) VALUES ('integrity-check')")
+    assert empty_app.document("n").text == "Ferry plans stall."  # the last one, as if one by one
+    assert [h.doc_id for h in empty_app.search("ferry")] == ["n"]
+    assert empty_app.search("harbour") == []
+
+
+def test_a_file_named_twice_is_read_once(empty_app: Briefing, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.txt").write_text("Ferry plans stall again.")
+    report = empty_app.ingest([docs, docs, docs / "note.txt"])
+    assert report.added == ("note",) and report.skipped == ()

@@ -89,6 +89,10 @@ class DocumentStore:
         analysis_version: int,
     ) -> None:
         """Replace a batch of (document, analysis, hash) inside the caller's transaction."""
+        # One entry per id (the last, as if saved one by one): deleting the sentences of a
+        # document saved earlier in this batch, not yet in the full-text index, would tell FTS5
+        # to delete rows it never had, and that corrupts the index.
+        entries = list({doc.doc_id: (doc, a, h) for doc, a, h in entries}.values())
         for doc, analysis, content_hash in entries:
             self._delete_children(tx, doc.doc_id)
             tx.execute(

@@ -217,7 +217,9 @@ def _each_file(
         try:
             text = read_text(Path(p))
         except (SkipFile, OSError) as exc:
-            print(f"skipped {p}: {exc}", file=sys.stderr)
+            # An OSError's text repeats the path ("[Errno 2] No such file ...: 'x.txt'").
+            reason = exc.strerror.lower() if isinstance(exc, OSError) and exc.strerror else exc
+            print(f"skipped {p}: {reason}", file=sys.stderr)
             status = EXIT_SKIPPED
             continue
         result = analyse(p, text)

@@ -82,6 +82,11 @@ def test_summarize_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0 and len(json.loads(out)["sentences"]) == 1
 
 
+def test_summarize_names_a_missing_file_plainly(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "summarize", "missing.txt")
+    assert code == 1 and err.strip() == "skipped missing.txt: no such file or directory"
+
+
 def test_quotes_file_json_offsets(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "quotes", "--file", str(SEED_FILE), "--format", "json")
     assert code == 0

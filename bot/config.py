@@ -105,6 +105,8 @@ def _read_yaml(path: Path) -> Mapping[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{path}{line}: malformed YAML: {getattr(exc, 'problem', exc)}") from None
+    except ValueError as exc:  # a well-formed value YAML cannot build: "date: 2025-13-45"
+        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: the config must be a mapping")
     return data

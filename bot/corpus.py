@@ -94,7 +94,7 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     return text
 
 
-def normalise_date(value: Any, where: str) -> str | None:
+def normalise_date(value: Any) -> str | None:
     """Turn a front-matter or record date into ISO 8601, or None when absent."""
     if value is None or value == "":
         return None
@@ -112,7 +112,7 @@ def normalise_date(value: Any, where: str) -> str | None:
             return dt.datetime.strptime(text, fmt).date().isoformat()
         except ValueError:
             continue
-    raise SkipFile(f"{where}: date {text!r} is not a date (use YYYY-MM-DD)")
+    raise SkipFile(f"date {text!r} is not a date (use YYYY-MM-DD)")
 
 
 def _optional_str(meta: dict[str, Any], key: str) -> str | None:
@@ -128,22 +128,22 @@ def _fallback_title(text: str, default: str) -> str:
     return default.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
 
 
-def _document(meta: dict[str, Any], text: str, default_id: str, path: Path, where: str) -> Document:
+def _document(meta: dict[str, Any], text: str, default_id: str, path: Path) -> Document:
     if not text.strip():
-        raise SkipFile(f"{where}: no text")
+        raise SkipFile("no text")
     doc_id = _optional_str(meta, "id") or default_id
     return Document(
         doc_id=doc_id,
         title=_optional_str(meta, "title") or _fallback_title(text, doc_id),
         text=text,
-        date=normalise_date(meta.get("date"), where),
+        date=normalise_date(meta.get("date")),
         url=_optional_str(meta, "url"),
         source=_optional_str(meta, "source"),
         path=str(path),
     )
 
 
-def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """Separate a YAML front-matter block from the body that follows it."""
     m = _FRONT_MATTER.match(text)
     if not m:
@@ -154,6 +154,8 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 2}" if mark is not None else ""
         raise SkipFile(f"bad YAML front matter at{line}: {getattr(exc, 'problem', exc)}") from None
+    except ValueError as exc:  # a well-formed value YAML cannot build: "date: 2025-13-45"
+        raise SkipFile(f"bad YAML front matter: {exc}") from None
     if not isinstance(meta, dict):
         raise SkipFile("front matter is not a mapping of fields")
     return meta, text[m.end() :]
@@ -169,7 +171,7 @@ def _read_html(text: str, source: Source) -> Document:
     fields: dict[str, Any] = {}
     if meta is not None:
         fields = {"title": meta.title, "date": meta.date, "url": meta.url, "source": meta.sitename}
-    return _document(fields, body, source.default_id, source.path, str(source.path))
+    return _document(fields, body, source.default_id, source.path)
 
 
 def _read_records(text: str, source: Source) -> Iterator[Document | Skipped]:
@@ -196,7 +198,7 @@ def _read_records(text: str, source: Source) -> Iterator[Document | Skipped]:
             continue
         default_id = f"{source.default_id}-{i + 1}" if len(records) > 1 else source.default_id
         try:
-            yield _document(record, record["text"], default_id, path, where)
+            yield _document(record, record["text"], default_id, path)
         except SkipFile as exc:
             yield Skipped(where, str(exc))
 
@@ -212,8 +214,8 @@ def read_source(source: Source, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[
         elif suffix in (".html", ".htm"):
             yield _read_html(text, source)
         else:
-            meta, body = split_front_matter(text, str(path))
-            yield _document(meta, body, source.default_id, path, str(path))
+            meta, body = split_front_matter(text)
+            yield _document(meta, body, source.default_id, path)
     except SkipFile as exc:
         yield Skipped(str(path), str(exc))
     except OSError as exc:

@@ -41,6 +41,8 @@ def load_topic(path: Path) -> Topic:
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
         raise TopicFileError(f"{where}: malformed YAML: {problem}") from None
+    except ValueError as exc:  # a well-formed value YAML cannot build: "since: 2025-13-45"
+        raise TopicFileError(f"{path}: malformed YAML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TopicFileError(f"{path}: cannot read: {exc}") from None
     if not isinstance(data, dict):

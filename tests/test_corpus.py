@@ -93,6 +93,7 @@ def test_bad_files_each_skipped_with_one_line_reason(tmp_path: Path) -> None:
     (tmp_path / "big.txt").write_text("x" * 2048)
     (tmp_path / "badyaml.md").write_text("---\ntitle: [unclosed\n---\nBody.\n")
     (tmp_path / "baddate.md").write_text("---\ndate: someday\n---\nBody.\n")
+    (tmp_path / "nodate.md").write_text("---\ndate: 2025-13-45\n---\nBody.\n")
     (tmp_path / "image.png").write_bytes(b"\x89PNG")
     sources, skipped = find_sources([tmp_path, tmp_path / "missing.txt"])
     reasons = {Path(s.path).name: s.reason for s in skipped}
@@ -105,14 +106,15 @@ def test_bad_files_each_skipped_with_one_line_reason(tmp_path: Path) -> None:
     assert "empty" in reasons["empty.md"]
     assert "too large" in reasons["big.txt"]
     assert "line 2" in reasons["badyaml.md"]
-    assert "date" in reasons["baddate.md"]
+    assert reasons["baddate.md"] == "date 'someday' is not a date (use YYYY-MM-DD)"
+    assert reasons["nodate.md"] == "bad YAML front matter: month must be in 1..12"
     assert "unsupported" in reasons["image.png"]
     assert "no such file" in reasons["missing.txt"]
     assert all("\n" not in r for r in reasons.values())
 
 
 def test_front_matter_absent_leaves_text_alone() -> None:
-    assert split_front_matter("Just text.\n---\n", "x") == ({}, "Just text.\n---\n")
+    assert split_front_matter("Just text.\n---\n") == ({}, "Just text.\n---\n")
 
 
 def test_ingest_skips_bad_files_and_keeps_the_rest(empty_app: Briefing, tmp_path: Path) -> None:

@@ -76,6 +76,8 @@ def test_digest_settings_default(tmp_path: Path) -> None:
             "digests: {subscriptions: [{platform: irc, channel: C1, topics: [x], at: '08:00'}]}",
             "`platform` must be slack or discord",
         ),
+        # Well-formed YAML whose value YAML cannot build (a date past December).
+        ("since: 2025-13-45", "briefbot.yaml: malformed YAML: month must be in 1..12"),
     ],
 )
 def test_bad_digest_settings_are_clear_errors(tmp_path: Path, snippet: str, message: str) -> None:

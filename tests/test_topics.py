@@ -31,6 +31,10 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
     p.write_text("title: Broken\naliases: [one, two\nfacts: []\n")
     with pytest.raises(TopicFileError, match=r"broken\.yaml:\d+: malformed YAML"):
         load_topic(p)
+    d = tmp_path / "baddate.yaml"
+    d.write_text("title: Dated\nsince: 2025-13-45\n")  # well-formed, but no such date
+    with pytest.raises(TopicFileError, match=r"baddate\.yaml: malformed YAML: month must be"):
+        load_topic(d)
     q = tmp_path / "notitle.yaml"
     q.write_text("aliases: [x]\n")
     with pytest.raises(TopicFileError, match="missing `title`"):

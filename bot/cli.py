@@ -318,9 +318,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_quotes)
     p = sub.add_parser("summarize", parents=[fmt], help="summarise files, no database")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument(
-        "-n", "--sentences", type=int, default=3, help="sentences per summary (default 3)"
-    )
+    p.add_argument("-n", "--sentences", type=int, default=3, help="sentences each (default 3)")
     p.set_defaults(run=None, standalone=cmd_summarize)
     p = sub.add_parser("serve", help="run the bots whose credentials are set, with digests")
     p.add_argument(
@@ -371,6 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else quiet,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # trafilatura warns about every page it finds no text in; the skip line already says so.
+    logging.getLogger("trafilatura").setLevel(logging.DEBUG if args.verbose else logging.ERROR)
     try:
         if getattr(args, "standalone", None):
             return int(args.standalone(args))

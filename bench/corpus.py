@@ -44,7 +44,7 @@ def _pool() -> list[str]:
 
 def _seed_sentences() -> list[str]:
     text = (ROOT / "seeds" / "golden-dome-statement.md").read_text(encoding="utf-8")
-    return [s.text for s in split_sentences(split_front_matter(text, "seed")[1])]
+    return [s.text for s in split_sentences(split_front_matter(text)[1])]
 
 
 def build_jsonl(n: int, seed: int = 7) -> Path:

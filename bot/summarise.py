@@ -46,6 +46,9 @@ _REDUNDANCY_COST = 1.0  # how much that penalty weighs against the learned score
 # Larger than any score gap: the TL;DR (first) slot goes to a sentence that starts a thought
 # whenever there is one; "It also..." may still follow as a later point.
 _TOP_SLOT_COST = 100.0
+# A later point that opens by pointing back ("In it, they ...") reads wrongly without the
+# sentence before it: it yields to a comparable point unless that sentence is also picked.
+_POINTING_COST = 2.0
 # A user's query states the interest outright, so it weighs more than the learned title overlap.
 _QUERY_WEIGHT = 4.0
 
@@ -184,17 +187,22 @@ def select(candidates: Sequence[Candidate], query: Sequence[str], k: int) -> lis
     vectors = [_vector(parsed.words[i], words[i], model) for i in everyone]
     usable = [i for i in everyone if not is_fragment(texts[i])] or everyone
     chosen: list[int] = []
+    picked: set[tuple[str, int]] = set()  # (document, sentence index) of the chosen
+    previous = [(c.sentence.doc_id, c.sentence.index - 1) for c in candidates]
     # Each candidate's redundancy with the picks so far, updated against the newest pick only.
     overlap = dict.fromkeys(usable, 0.0)
     while overlap and len(chosen) < k:
 
         def worth(i: int) -> float:
             top_slot = _TOP_SLOT_COST if not chosen and dangling[i] else 0.0
+            if chosen and dangling[i] and previous[i] not in picked:
+                top_slot = _POINTING_COST
             redundancy = _REDUNDANCY_COST * overlap[i] if overlap[i] > _REDUNDANT else 0.0
             return score[i] - top_slot - redundancy
 
         best = max(overlap, key=worth)
         chosen.append(best)
+        picked.add((candidates[best].sentence.doc_id, candidates[best].sentence.index))
         del overlap[best]
         for i in list(overlap):
             if same_content(words[i], words[best]):

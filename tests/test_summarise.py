@@ -302,3 +302,12 @@ def test_text_in_other_scripts_is_ranked_by_its_words() -> None:
 def test_a_clause_after_a_cited_source_must_start_a_thought(text: str, points_back: bool) -> None:
     """A cited source first ("According to X, such ...") points back like "Such ..."."""
     assert needs_context(text) is points_back
+
+
+def test_a_point_that_points_back_waits_for_the_sentence_before_it() -> None:
+    """A point opening "But ..." yields to a comparable one until the sentence it answers is in."""
+    cands = _candidates(ARTICLE, "a", "Flood barrier")
+    three = [c.sentence.index for c in select(cands, ["flood barrier"], 3)]
+    assert 6 not in three  # "But opposition members ..." without the sentence it answers (5)
+    four = [c.sentence.index for c in select(cands, ["flood barrier"], 4)]
+    assert four.index(5) < four.index(6)  # once 5 is in, 6 may follow it

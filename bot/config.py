@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -82,6 +83,31 @@ class Settings:
         return self.briefs_dir / "templates"
 
 
+# Every setting briefbot.yaml may hold, by section ("" is the top level): a typo ("grace_hour")
+# would otherwise be ignored in silence and the default used.
+_KNOWN = {
+    "": {"db", "briefs", "ingest", "documents", "slack", "discord", "digests", "alerts"},
+    "ingest": {"max_file_mb"},
+    "documents": {"paths"},
+    "slack": {"port", "commands", "digest_admin_group"},
+    "discord": {"application_id"},
+    "digests": {"grace_hours", "first_window_hours", "subscriptions"},
+    "alerts": {"channel"},
+}
+
+
+def _check_keys(data: Mapping[str, Any], where: Path) -> None:
+    """Refuse a setting briefbot does not know, naming the closest one it does."""
+    for section, known in _KNOWN.items():
+        values = data.get(section) if section else data
+        for key in values if isinstance(values, Mapping) else ():
+            if str(key) not in known:
+                name = f"{section}.{key}" if section else str(key)
+                close = difflib.get_close_matches(str(key), sorted(known), n=1)
+                hint = f"; did you mean `{close[0]}`?" if close else ""
+                raise ConfigError(f"{where}: unknown setting `{name}`{hint}")
+
+
 def _section(data: Mapping[str, Any], key: str, where: Path) -> Mapping[str, Any]:
     value = data.get(key) or {}
     if not isinstance(value, Mapping):
@@ -141,6 +167,7 @@ def load_settings(
         path = Path("briefbot.yaml")
     data: Mapping[str, Any] = _read_yaml(path) if path is not None else {}
     where = path or Path("briefbot.yaml")
+    _check_keys(data, where)
 
     ingest = _section(data, "ingest", where)
     documents = _section(data, "documents", where)

@@ -76,8 +76,14 @@ def test_digest_settings_default(tmp_path: Path) -> None:
             "digests: {subscriptions: [{platform: irc, channel: C1, topics: [x], at: '08:00'}]}",
             "`platform` must be slack or discord",
         ),
+        # A typo is refused, not ignored in silence (the default would be used).
+        (
+            "digests: {grace_hour: 2}",
+            "unknown setting `digests.grace_hour`; did you mean `grace_hours`",
+        ),
+        ("digest: {grace_hours: 2}", "unknown setting `digest`; did you mean `digests`"),
         # Well-formed YAML whose value YAML cannot build (a date past December).
-        ("since: 2025-13-45", "briefbot.yaml: malformed YAML: month must be in 1..12"),
+        ("briefs: {since: 2025-13-45}", "briefbot.yaml: malformed YAML: month must be in 1..12"),
     ],
 )
 def test_bad_digest_settings_are_clear_errors(tmp_path: Path, snippet: str, message: str) -> None:

@@ -32,6 +32,9 @@ def _strings(data: dict[str, Any], key: str, path: Path) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+_FIELDS = frozenset({"title", "aliases", "keywords", "facts", "templates"})
+
+
 def load_topic(path: Path) -> Topic:
     """Read one topic file; a malformed one raises TopicFileError naming the file and line."""
     try:
@@ -47,6 +50,11 @@ def load_topic(path: Path) -> Topic:
         raise TopicFileError(f"{path}: cannot read: {exc}") from None
     if not isinstance(data, dict):
         raise TopicFileError(f"{path}:1: a topic file must be a mapping with at least `title`")
+    for key in data:
+        if str(key) not in _FIELDS:  # "alias:" for "aliases:" would match nothing, in silence
+            close = difflib.get_close_matches(str(key), sorted(_FIELDS), n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            raise TopicFileError(f"{path}: unknown field `{key}`{hint}")
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise TopicFileError(f"{path}: missing `title`")

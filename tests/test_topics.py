@@ -35,6 +35,12 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
     d.write_text("title: Dated\nsince: 2025-13-45\n")  # well-formed, but no such date
     with pytest.raises(TopicFileError, match=r"baddate\.yaml: malformed YAML: month must be"):
         load_topic(d)
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("title: Typo\nalias: [x]\n")  # would match nothing, in silence
+    with pytest.raises(
+        TopicFileError, match=r"typo\.yaml: unknown field `alias`; did you mean `aliases`"
+    ):
+        load_topic(typo)
     q = tmp_path / "notitle.yaml"
     q.write_text("aliases: [x]\n")
     with pytest.raises(TopicFileError, match="missing `title`"):

@@ -59,7 +59,8 @@ class Lease:
         elif not held and who != self._other:
             # Why no digests come from this process: say it once per holder, not every tick.
             log.warning(
-                "%s run by another process (%s, lease until %s); this one stands by",
+                # After a crash the holder may be this process's own dead predecessor.
+                "%s lease held by %s until %s (another process, or one that died); standing by",
                 self.name,
                 who,
                 until.isoformat(timespec="seconds"),

@@ -10,6 +10,12 @@ from bot.corpus import Source, find_sources, read_source, split_front_matter
 from bot.models import Document, Skipped
 
 
+def assert_index_whole(app: Briefing) -> None:
+    """FTS5's own check: raises "database disk image is malformed" on a corrupt index."""
+    with app.db.transaction() as tx:
+        tx.execute("INSERT INTO passages(passages) VALUES ('integrity-check')")
+
+
 def _read(path: Path, default_id: str = "doc") -> list[Document | Skipped]:
     return list(read_source(Source(path, default_id)))
 
@@ -179,8 +185,7 @@ def test_two_files_with_one_id_keep_the_first_and_say_so(
     assert Path(skip.path).name == "note.txt"
     assert "id 'note' already read from" in skip.reason and "note.html" in skip.reason
     # The full-text index is whole (a second save of one id in a batch used to corrupt it).
-    with empty_app.db.transaction() as tx:
-        tx.execute("INSERT INTO passages(passages) VALUES ('integrity-check')")
+    assert_index_whole(empty_app)
     assert [h.doc_id for h in empty_app.search("harbour")] == ["note"]
 
 
@@ -196,8 +201,7 @@ def test_one_id_twice_in_a_batch_never_corrupts_the_index(empty_app: Briefing) -
         store.save_many(
             tx, [(d, analyse(d.text, d.doc_id), d.text) for d in (first, second)], "now", 1
         )
-    with db.transaction() as tx:
-        tx.execute("INSERT INTO passages(passages) VALUES ('integrity-check')")
+    assert_index_whole(empty_app)
     assert empty_app.document("n").text == "Ferry plans stall."  # the last one, as if one by one
     assert [h.doc_id for h in empty_app.search("ferry")] == ["n"]
     assert empty_app.search("harbour") == []

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot.corpus import BadYaml, load_yaml
 from bot.errors import ConfigError
 from bot.schedule import parse_subscriptions
 
@@ -124,15 +123,12 @@ def _number(section: Mapping[str, Any], key: str, default: float, where: str) ->
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{line}: malformed YAML: {getattr(exc, 'problem', exc)}") from None
-    except ValueError as exc:  # a well-formed value YAML cannot build: "date: 2025-13-45"
-        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
+    except BadYaml as exc:
+        line = f":{exc.line}" if exc.line is not None else ""
+        raise ConfigError(f"{path}{line}: malformed YAML: {exc.problem}") from None
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: the config must be a mapping")
     return data

@@ -28,6 +28,27 @@ class SkipFile(Exception):
     """A file or record that cannot be ingested; the message is the one-line reason."""
 
 
+class BadYaml(Exception):
+    """YAML that does not parse, or whose values cannot be built; the problem and its line."""
+
+    def __init__(self, problem: str, line: int | None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.line = line  # 1-based, in the text given to `load_yaml`, when known
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML (front matter, topic files, the config); every failure is a `BadYaml`."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise BadYaml(str(problem), mark.line + 1 if mark is not None else None) from None
+    except ValueError as exc:  # well-formed, but a value YAML cannot build: "date: 2025-13-45"
+        raise BadYaml(str(exc), None) from None
+
+
 @dataclass(frozen=True)
 class Source:
     """A file to read and the id it would get from its path."""
@@ -71,8 +92,10 @@ def find_sources(paths: Iterable[Path]) -> tuple[list[Source], list[Skipped]]:
         else:
             skipped.append(Skipped(str(path), "no such file or folder"))
     # A file named twice (a folder and a file in it, or the same folder twice) is read once.
-    unique = {src.path.resolve(): src for src in reversed(found)}
-    return [src for src in found if unique[src.path.resolve()] is src], skipped
+    first: dict[Path, Source] = {}
+    for src in found:
+        first.setdefault(src.path.resolve(), src)
+    return list(first.values()), skipped
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
@@ -149,13 +172,11 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     if not m:
         return {}, text
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 2}" if mark is not None else ""
-        raise SkipFile(f"bad YAML front matter at{line}: {getattr(exc, 'problem', exc)}") from None
-    except ValueError as exc:  # a well-formed value YAML cannot build: "date: 2025-13-45"
-        raise SkipFile(f"bad YAML front matter: {exc}") from None
+        meta = load_yaml(m.group(1)) or {}
+    except BadYaml as exc:
+        # The block starts on the line after the opening "---".
+        at = f" at line {exc.line + 1}" if exc.line is not None else ""
+        raise SkipFile(f"bad YAML front matter{at}: {exc.problem}") from None
     if not isinstance(meta, dict):
         raise SkipFile("front matter is not a mapping of fields")
     return meta, text[m.end() :]

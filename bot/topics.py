@@ -8,8 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot.corpus import BadYaml, load_yaml
 from bot.errors import TopicFileError
 from bot.models import Topic
 
@@ -38,14 +37,10 @@ _FIELDS = frozenset({"title", "aliases", "keywords", "facts", "templates"})
 def load_topic(path: Path) -> Topic:
     """Read one topic file; a malformed one raises TopicFileError naming the file and line."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise TopicFileError(f"{where}: malformed YAML: {problem}") from None
-    except ValueError as exc:  # a well-formed value YAML cannot build: "since: 2025-13-45"
-        raise TopicFileError(f"{path}: malformed YAML: {exc}") from None
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except BadYaml as exc:
+        where = f"{path}:{exc.line}" if exc.line is not None else str(path)
+        raise TopicFileError(f"{where}: malformed YAML: {exc.problem}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TopicFileError(f"{path}: cannot read: {exc}") from None
     if not isinstance(data, dict):

@@ -1,4 +1,4 @@
-"""One digest scheduler per database: a lease in the store, renewed on every tick.
+"""One digest scheduler per database: a lease in the store, renewed while its holder runs.
 
 Two `briefbot serve` processes on one database (started twice by mistake, or old and new
 side by side during a deploy) would otherwise both work on the same slot, and one could post
@@ -48,11 +48,15 @@ class Lease:
         self.ttl = ttl
         self.holder = holder or uuid.uuid4().hex
         self.held = False
+        self.until: dt.datetime | None = None  # when this process's lease runs out, if held
         self._other: str | None = None  # the other holder last logged, to log it once
 
     def renew(self) -> bool:
         """Take or keep the lease; whether this process holds it now (blocking: a thread)."""
-        who, until = self.store.take_lease(self.name, self.holder, self.clock(), self.ttl)
+        now = self.clock()
+        if self.held and self.until is not None and now < self.until - self.ttl / 2:
+            return True  # nobody else can take it before it expires: no write every tick
+        who, until = self.store.take_lease(self.name, self.holder, now, self.ttl)
         held = who == self.holder
         if held and not self.held:
             log.info("%s lease taken by %s", self.name, self.holder)
@@ -67,11 +71,12 @@ class Lease:
             )
         self._other = None if held else who
         self.held = held
+        self.until = until if held else None
         return held
 
     def release(self) -> None:
         """Give the lease up if held (blocking), so that a standby takes over at once."""
         if self.held:
             self.store.drop_lease(self.name, self.holder)
-            self.held = False
+            self.held, self.until = False, None
             log.info("%s lease given up by %s", self.name, self.holder)

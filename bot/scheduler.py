@@ -102,8 +102,8 @@ class Scheduler:
         # One thread for the store: SQLite takes one writer at a time, and writers that wait
         # for its lock sleep in steps of milliseconds; queueing them here is much faster.
         self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="digest-store")
-        # Renewed on every tick, which comes at least every `poll` seconds: a few ticks may be
-        # missed (a slow database) before a standby may take over.
+        # Checked on every tick (at least every `poll` seconds) and renewed once half of it is
+        # gone: a few ticks may be missed (a slow database) before a standby may take over.
         ttl = dt.timedelta(seconds=max(120.0, 4 * poll))
         self.lease = Lease(store, "digests", clock=clock, ttl=ttl, holder=holder)
 

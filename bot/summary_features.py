@@ -21,8 +21,8 @@ FEATURES = (
     "dangling",  # opens with a pronoun or connective that needs what came before
 )
 MIN_WORDS = 6  # below this a sentence is a fragment, not a statement
-CLOSERS = "\"'”’)»] "
-FINAL = frozenset(".!?…")
+CLOSERS = "\"'”’)»] 」』）"
+FINAL = frozenset(".!?…。！？")
 _LAST = slice(-1, None)
 LOG_LENGTH = [math.log(max(i, 2)) for i in range(400)]  # log of a sentence's length, capped
 
@@ -37,8 +37,11 @@ WORDS = bytes(c + 32 if c in _CAPITALS else 32 if c in _PUNCTUATION else c for c
 # Text mostly in other scripts (Cyrillic, Greek, Arabic, ...) has no Latin-1 spelling: its words
 # are found by a Unicode regex and compared as UTF-8 bytes, several times slower, so only where
 # more than a tenth of the characters are outside Latin-1 (curly quotes and dashes in English
-# news are about 1%). Chinese and Japanese, written without spaces, are not split into words.
+# news are about 1%). Chinese and Japanese are written without spaces: a run of their
+# characters counts as its overlapping pairs ("导弹防御" -> "导弹", "弹防", "防御"), the usual
+# dictionary-free stand-in for words (a lone character stays a word of its own).
 _UNICODE_WORD = re.compile(r"[^\W_]+")
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _FOREIGN_SHARE = 0.1
 # NLTK's English stop words. News words such as "said", "mr" and "year" are not stop words:
 # a sentence that shares them is more central (on the BBC tuning folds a sentence-pair ranking
@@ -91,7 +94,16 @@ def _foreign(text: str, encoded: bytes) -> bool:
 
 def _unicode_words(text: str) -> list[bytes]:
     """The lower-case words of text in any script, as UTF-8 bytes (ASCII words as in Latin-1)."""
-    return " ".join(_UNICODE_WORD.findall(text.lower())).encode("utf-8").split()
+    text = _CJK_RUN.sub(_pairs, text.lower())
+    return " ".join(_UNICODE_WORD.findall(text)).encode("utf-8").split()
+
+
+def _pairs(run: re.Match[str]) -> str:
+    """A run of Chinese or Japanese characters as its overlapping pairs, between spaces."""
+    s = run.group()
+    if len(s) == 1:
+        return f" {s} "
+    return " " + " ".join(s[i : i + 2] for i in range(len(s) - 1)) + " "
 
 
 def words(text: str) -> list[bytes]:

@@ -112,3 +112,21 @@ def test_seed_article_has_seventeen_sentences() -> None:
     """The seed statement, with its unbalanced quotation marks, splits into 17 sentences."""
     body = SEED.read_text(encoding="utf-8").split("---", 2)[2]
     assert len(split_sentences(body)) == 17
+
+
+def test_chinese_and_japanese_end_sentences_at_full_width_marks() -> None:
+    """ "。！？" end a sentence with no space after them; a closing bracket stays with it."""
+    zh = "政府宣布了新计划。费用约为二百亿元！批评者认为太贵？他说：“我们会赢。”然后离开了。"
+    assert _split(zh) == [
+        "政府宣布了新计划。",
+        "费用约为二百亿元！",
+        "批评者认为太贵？",
+        "他说：“我们会赢。”",
+        "然后离开了。",
+    ]
+    ja = "専門家は「実現は難しい」と述べた。費用は増える見込みだ。 The end."
+    assert _split(ja) == [
+        "専門家は「実現は難しい」と述べた。",
+        "費用は増える見込みだ。",
+        "The end.",
+    ]

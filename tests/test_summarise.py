@@ -290,6 +290,26 @@ def test_text_in_other_scripts_is_ranked_by_its_words() -> None:
     assert parse([RUSSIAN]).words[0][:2] == ["президент".encode(), "владимир".encode()]
 
 
+# Invented, in Chinese: the same meeting, statement and weather, with no spaces between words.
+CHINESE = (
+    "彼得罗夫总统在喀山与李明总理举行了会谈。"
+    "双方讨论了战略稳定和国防问题。"
+    "当天天气温暖晴朗，微风轻拂。"
+    "彼得罗夫和李明签署了关于战略稳定的联合声明。"
+    "此外，会议还讨论了贸易和旅游问题。"
+    "关于战略稳定的联合声明是会谈的主要成果。"
+)
+
+
+def test_chinese_is_split_into_sentences_and_ranked_by_character_pairs() -> None:
+    """Written without spaces, Chinese is compared by overlapping character pairs."""
+    got = [s.index for s in summarize_text(CHINESE, 3)]
+    assert got == [0, 3, 5]  # not the weather (index 2)
+    assert terms("联合声明") == {w.encode() for w in ("联合", "合声", "声明")}
+    assert not is_fragment("当天天气温暖晴朗，微风轻拂。")
+    assert is_fragment("天气晴朗")  # no final mark: a heading
+
+
 @pytest.mark.parametrize(
     ("text", "points_back"),
     [

@@ -55,6 +55,10 @@ _BANGS = tuple(
     )
     for mark in "!?…"
 )
+# Chinese and Japanese end a sentence with a full-width mark and no space after it; closing
+# brackets and quotation marks after the mark stay with the sentence ("…难」。", "…だ。」").
+_FULL_STOPS = "。！？"
+_FULL_STOP = re.compile(r"[。！？]+[」』”’）)\]]*(\s*)")
 _LINE = re.compile(r"\n\s*")
 _WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z.\-]*$")
 _NEXT_WORD = re.compile(r"""["'“‘«(\[]*([\w’'-]*)""")
@@ -119,6 +123,8 @@ def split_spans(text: str) -> list[tuple[int, int]]:
     for mark, pattern in _BANGS:
         if mark in text:
             breaks += [m.span(1) for m in pattern.finditer(text)]
+    if any(mark in text for mark in _FULL_STOPS):
+        breaks += [m.span(1) for m in _FULL_STOP.finditer(text)]
     if "\n" in text:
         breaks += [m.span() for m in _LINE.finditer(text)]
     breaks.sort()

@@ -16,6 +16,7 @@ from bot.ingestion import Ingestion, Progress
 from bot.models import (
     Brief,
     Card,
+    Cited,
     Digest,
     DigestSection,
     Document,
@@ -32,6 +33,7 @@ from bot.models import (
     TopicInfo,
     TopicRef,
 )
+from bot.readability import is_fragment, needs_context
 from bot.render import Renderer
 from bot.store import Database, DigestStore, DocumentStore, Passage
 from bot.subscriptions import Subscriptions
@@ -235,12 +237,29 @@ class Briefing:
             topic=topic.ref,
             as_of=self._as_of(sources),
             tldr=tuple(search.cite(s) for s in tldr),
-            points=tuple(search.cite(s) for s in points),
+            points=tuple(self._in_context(s, chosen) for s in points),
             quotes=tuple(quotes),
             entities=tuple(self._actors(docs, found)[:8]),
             facts=tuple(facts[:8]),
             sources=sources,
         )
+
+    def _in_context(self, s: Sentence, chosen: Sequence[Sentence]) -> Cited:
+        """A point cited with the sentence it points back to ("… a joint statement. In it, …"),
+        when that sentence is not in the brief already."""
+        # Extractive summaries may not reword "In it, they ..."; without its antecedent the
+        # point reads wrongly, so the antecedent is quoted with it (both from the source).
+        if s.index == 0 or not needs_context(s.text):
+            return search.cite(s)
+        if any(c.doc_id == s.doc_id and c.index == s.index - 1 for c in chosen):
+            return search.cite(s)
+        before = self.store.sentence_at(s.doc_id, s.start - 1)
+        doc = self.store.document(s.doc_id)
+        if before is None or doc is None or before.index != s.index - 1:
+            return search.cite(s)
+        if needs_context(before.text) or is_fragment(before.text):
+            return search.cite(s)  # it would need its own antecedent, or says nothing itself
+        return Cited(doc.text[before.start : s.end], s.doc_id, before.start, s.end)
 
     def digest(
         self, topics: Sequence[str], since: dt.datetime, until: dt.datetime, title: str = ""

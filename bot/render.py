@@ -31,13 +31,17 @@ def _oneline(text: str) -> str:
     return " ".join(text.split())
 
 
-def _cue(cue: str | None) -> str:
-    """The cue after a speaker's name (", according to"); nothing for a bare colon or none."""
+def _attribution(speaker: str | None, cue: str | None) -> str:
+    """Who said it, with the cue as a reader would cite it ("Xi, emphasized", "according to X")."""
+    who = speaker or "unattributed"
     # The cue is stored as written ("According to" opening its sentence, ":" after a source);
     # after a name in a citation it reads in lower case, and punctuation alone says nothing.
     if not cue or not any(c.isalpha() for c in cue):
-        return ""
-    return ", " + _oneline(cue).lower()
+        return who
+    cue = _oneline(cue).lower()
+    if cue == "according to" and speaker:
+        return f"according to {who}"  # not "X, according to"
+    return f"{who}, {cue}"
 
 
 class Renderer:
@@ -53,7 +57,7 @@ class Renderer:
             keep_trailing_newline=False,
         )
         self.env.filters["oneline"] = _oneline
-        self.env.filters["cue"] = _cue
+        self.env.filters["attribution"] = _attribution
 
     def render(
         self,

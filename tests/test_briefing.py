@@ -131,6 +131,15 @@ def test_prose_counts_are_not_listed_as_figures(app: Briefing) -> None:
     assert [f.text for f in card.figures] == ["20 bilateral documents", "80th anniversary"]
 
 
+def test_a_point_that_points_back_comes_with_its_antecedent(app: Briefing) -> None:
+    """ "In it, they condemned …" is cited with the sentence that says what "it" is."""
+    brief = app.brief("golden-dome")
+    (point,) = [p for p in brief.points if "In it, they condemned" in p.text]
+    assert point.text.startswith("Following a meeting in Moscow")
+    doc = app.store.document(point.doc_id)
+    assert doc is not None and doc.text[point.start : point.end] == point.text
+
+
 def test_empty_sections_have_no_heading(app: Briefing) -> None:
     brief = app.brief("Starlink")  # one passage: a TL;DR and no key points
     assert brief.tldr and not brief.points
@@ -138,12 +147,15 @@ def test_empty_sections_have_no_heading(app: Briefing) -> None:
     assert "Key points" not in app.render(brief, "markdown")
 
 
-def test_rendered_cues_read_after_a_name(app: Briefing) -> None:
-    # Stored as written ("According to" opens its sentence); cited after a name, lower case.
+def test_rendered_cues_read_as_a_citation(app: Briefing) -> None:
+    # Stored as written ("According to" opens its sentence); cited before the name.
     text = app.render(app.quotes("golden-dome"), "text")
-    assert "(joint statement), according to;" in text and "According to;" not in text
+    assert "according to China and Russia (joint statement);" in text
+    assert "According to" not in text.split("in:")[0]
     md = app.render(app.brief("golden-dome"), "markdown")
-    assert "According to)" not in md
+    assert "(according to China and Russia (joint statement))" in md
+    xi = app.render(app.quotes(None, "Xi"), "text")
+    assert "Xi Jinping, emphasized;" in xi
 
 
 def test_topic_template_override(app: Briefing, tmp_path: Path) -> None:

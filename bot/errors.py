@@ -37,6 +37,10 @@ class SchemaError(BriefbotError):
     """The database was written by another version of briefbot."""
 
 
+class DatabaseUnusable(BriefbotError):
+    """The database path cannot be opened, or holds something that is not an SQLite database."""
+
+
 class DeliveryError(Exception):
     """A platform refused or failed a post; says whether and when to try again."""
 

@@ -110,3 +110,24 @@ def test_serve_without_credentials_is_a_clear_error(
         monkeypatch.delenv(var, raising=False)
     code, _, err = run(capsys, "--db", str(tmp_path / "s.db"), "serve")
     assert code == 2 and "No platform credentials" in err
+
+
+@pytest.mark.parametrize("kind", ["folder", "not sqlite", "under a file"])
+def test_an_unusable_database_path_is_a_user_error(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --db that is a folder, some other file, or below a file: exit 2, no traceback."""
+    target = tmp_path / "x"
+    if kind == "folder":
+        target.mkdir()
+    elif kind == "not sqlite":
+        target.write_text("not a database, " * 100)
+    else:
+        target.write_text("a file")
+        target = target / "briefbot.db"
+    code, out, err = run(capsys, "--db", str(target), "documents")
+    assert code == 2 and not out
+    assert f"Cannot use {target} as the database" in err and "--db" in err
+    assert "Traceback" not in err
+    if kind == "not sqlite":
+        assert target.read_text().startswith("not a database")  # left as it was

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.errors import SchemaError
+from bot.errors import DatabaseUnusable, SchemaError
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +146,20 @@ class Database:
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._migrate(self.connection())
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._migrate(self.connection())
+        except (OSError, sqlite3.DatabaseError) as exc:
+            # A wrong --db (a folder, a read-only place, some other file) is the user's to fix.
+            self.close()
+            raise DatabaseUnusable(
+                f"Cannot use {self.path} as the database: {exc}. "
+                "Point --db (or BRIEFBOT_DB, or `db:` in briefbot.yaml) at a writable file."
+            ) from exc
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use."""

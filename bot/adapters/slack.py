@@ -46,6 +46,19 @@ from bot.errors import BriefbotError, UnknownTopic
 
 log = logging.getLogger(__name__)
 
+
+class _UnusedTokenNotice(logging.Filter):
+    """Drops bolt's start-up warning that a token is unused: bolt reads SLACK_BOT_TOKEN from the
+    environment by itself even when it is given the client built from our settings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+# Bolt's own log lines, under this module's name, without that one notice.
+_BOLT_LOG = log.getChild("bolt")
+_BOLT_LOG.addFilter(_UnusedTokenNotice())
+
 EVENTS_PATH = "/slack/events"
 KINDS = ("brief", "card", "quotes")
 # Work a listener defers until its ack has been written to Slack (HTTP body or socket frame):
@@ -75,6 +88,7 @@ class SlackBot(SlackPoster):
         self.poster = AsyncWebClient(token=settings.bot_token, base_url=base, retry_handlers=[])
         self.app = AsyncApp(
             client=self.client,
+            logger=_BOLT_LOG,
             signing_secret=settings.signing_secret or "",
             request_verification_enabled=not settings.app_token,
             process_before_response=False,

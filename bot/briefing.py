@@ -115,7 +115,7 @@ class Briefing:
     def topics(self) -> list[TopicInfo]:
         """Defined topics with how many documents match each."""
         return [
-            TopicInfo(t.slug, t.title, self.store.matching_docs(search.topic_query(t)))
+            TopicInfo(t.slug, t.title, search.matching_docs(self.store, t))
             for t in self.topic_book.all()
         ]
 
@@ -164,7 +164,7 @@ class Briefing:
         if topic is not None:
             return topic
         query = Topic(slug=slugify(name), title=name, defined=False)
-        if self.store.matching_docs(search.topic_query(query)) == 0:
+        if search.matching_docs(self.store, query) == 0:
             raise UnknownTopic(name, self.topic_book.closest(name))
         return query
 
@@ -274,8 +274,7 @@ class Briefing:
         for name in topics:
             topic = self.topic_book.get(name) or Topic(slugify(name), name, defined=False)
             titles.append(topic.title)
-            match = search.topic_query(topic)
-            found = self.store.search(match, 300, doc_ids=new) if match and new else []
+            found = search.passages(self.store, topic, 300, doc_ids=new) if new else []
             if not found:
                 continue
             docs = {p.sentence.doc_id for p in found}

@@ -5,12 +5,15 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from bot.analysis.facts import worth_listing
 from bot.models import Cited, Entity, Fact, Quote, SearchHit, Sentence, TimelineEvent, Topic
 from bot.store import DocumentStore, Passage
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Chinese and Japanese characters: the full-text index cannot find a word inside a run of them.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 # Function words have doclists as long as the corpus: a phrase that contains one makes FTS5 read
@@ -54,26 +57,63 @@ def text_query(text: str) -> str:
 
 
 def topic_query(topic: Topic) -> str:
-    """The query that finds a topic's passages."""
+    """The full-text query that finds a topic's passages (its Chinese and Japanese terms aside)."""
+    fts, _, _ = _plan(topic)
+    return fts
+
+
+def _plan(topic: Topic) -> tuple[str, list[str], bool]:
+    """How to find a topic: an FTS5 query, terms to find as written, and whether every such term
+    must be in a sentence (free text) or any of them (a defined topic's phrases)."""
     if not topic.defined:
-        return text_query(topic.title)
-    return phrases_query(topic.terms())
+        words = _WORD.findall(topic.title)
+        if any(_CJK.search(w) for w in words):
+            return "", words, True  # all words as written: the index has no words to AND
+        return text_query(topic.title), [], True
+    terms = topic.terms()
+    written = [t for t in terms if _CJK.search(t)]
+    return phrases_query([t for t in terms if not _CJK.search(t)]), written, False
 
 
 def passages(
-    store: DocumentStore, topic: Topic, limit: int = 200, since: str | None = None
+    store: DocumentStore,
+    topic: Topic,
+    limit: int = 200,
+    since: str | None = None,
+    doc_ids: Sequence[str] | None = None,
 ) -> list[Passage]:
     """A topic's passages, best first."""
-    match = topic_query(topic)
-    return store.search(match, limit, since=since) if match else []
+    fts, written, every = _plan(topic)
+    found = store.search(fts, limit, since=since, doc_ids=doc_ids) if fts else []
+    if written:
+        more = store.search_substrings(written, limit, every=every, since=since, doc_ids=doc_ids)
+        seen = {(p.sentence.doc_id, p.sentence.index) for p in found}
+        found += [p for p in more if (p.sentence.doc_id, p.sentence.index) not in seen]
+        found = found[:limit]
+    return found
+
+
+def matching_docs(store: DocumentStore, topic: Topic) -> int:
+    """How many documents have a passage on the topic."""
+    fts, written, every = _plan(topic)
+    if not written:
+        return store.matching_docs(fts) if fts else 0
+    docs = store.docs_with_substrings(written, every=every)
+    return len(docs | (store.matching_doc_ids(fts) if fts else set()))
 
 
 def search(store: DocumentStore, query: str, limit: int = 10) -> list[SearchHit]:
     """Rank passages for a free-text query; fall back to any word when all words find nothing."""
-    match = text_query(query)
-    found = store.search(match, limit, snippets=True) if match else []
-    if not found and match:
-        found = store.search(match.replace(" AND ", " OR "), limit, snippets=True)
+    words = _WORD.findall(query)
+    if any(_CJK.search(w) for w in words):
+        found = store.search_substrings(words, limit, every=True)
+        found = found or store.search_substrings(words, limit)
+        found = [replace(p, snippet=_marked(p.sentence.text, words)) for p in found]
+    else:
+        match = text_query(query)
+        found = store.search(match, limit, snippets=True) if match else []
+        if not found and match:
+            found = store.search(match.replace(" AND ", " OR "), limit, snippets=True)
     return [
         SearchHit(
             doc_id=p.sentence.doc_id,
@@ -84,6 +124,12 @@ def search(store: DocumentStore, query: str, limit: int = 10) -> list[SearchHit]
         )
         for p in found
     ]
+
+
+def _marked(text: str, words: Sequence[str]) -> str:
+    """The sentence with each word found in it in [brackets], as the index's snippets mark them."""
+    pattern = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return re.sub(f"(?i:{pattern})", lambda m: f"[{m.group()}]", text)
 
 
 def cite(s: Sentence) -> Cited:

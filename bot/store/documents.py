@@ -1,11 +1,10 @@
-"""Stored documents and what analysis found in them; full-text search over their sentences."""
+"""Stored documents and what analysis found in them (searching them: `passages`)."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import cast
 
 from bot.analysis import Analysis
@@ -21,27 +20,12 @@ from bot.models import (
     Source,
 )
 from bot.store.database import Database
+from bot.store.passages import PassageSearch, placeholders
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Passage:
-    """A sentence found by full-text search, with its document's facts and its rank."""
-
-    sentence: Sentence
-    title: str
-    doc_sentences: int
-    date: str | None
-    score: float  # higher is more relevant (negated BM25)
-    snippet: str
-
-
-def _placeholders(n: int) -> str:
-    return ",".join("?" * n)
-
-
-class DocumentStore:
+class DocumentStore(PassageSearch):
     """Documents, sentences, mentions, facts and quotes, all written and read here."""
 
     def __init__(self, db: Database) -> None:
@@ -140,7 +124,7 @@ class DocumentStore:
             chunk = doc_ids[i : i + 500]
             tx.execute(
                 "INSERT INTO passages (rowid, text) SELECT id, text FROM sentences"
-                f" WHERE doc_id IN ({_placeholders(len(chunk))})",
+                f" WHERE doc_id IN ({placeholders(len(chunk))})",
                 chunk,
             )
 
@@ -226,7 +210,7 @@ class DocumentStore:
             return {}
         rows = self.db.connection().execute(
             "SELECT doc_id, title, date, url FROM documents"
-            f" WHERE doc_id IN ({_placeholders(len(ids))})",
+            f" WHERE doc_id IN ({placeholders(len(ids))})",
             ids,
         )
         return {r[0]: Source(r[0], r[1], r[2], r[3]) for r in rows}
@@ -237,8 +221,7 @@ class DocumentStore:
         if not ids:
             return {}
         rows = self.db.connection().execute(
-            "SELECT doc_id, ingested_at FROM documents"
-            f" WHERE doc_id IN ({_placeholders(len(ids))})",
+            f"SELECT doc_id, ingested_at FROM documents WHERE doc_id IN ({placeholders(len(ids))})",
             ids,
         )
         return {str(r[0]): str(r[1]) for r in rows}
@@ -251,71 +234,6 @@ class DocumentStore:
             (after, until),
         )
         return [str(r[0]) for r in rows]
-
-    # -- search -----------------------------------------------------------------------------
-
-    def search(
-        self,
-        match: str,
-        limit: int,
-        *,
-        since: str | None = None,
-        doc_ids: Sequence[str] | None = None,
-        snippets: bool = False,
-    ) -> list[Passage]:
-        """Sentences matching an FTS5 query, best first (BM25); snippets only when asked."""
-        joins, where = "", ["passages MATCH ?"]
-        params: list[object] = [match]
-        if since is not None or doc_ids is not None:
-            joins = (
-                " JOIN sentences s ON s.id = passages.rowid JOIN documents d ON d.doc_id = s.doc_id"
-            )
-        if since is not None:
-            where.append("coalesce(d.date, substr(d.ingested_at, 1, 10)) >= ?")
-            params.append(since)
-        if doc_ids is not None:
-            if not doc_ids:
-                return []
-            where.append(f"s.doc_id IN ({_placeholders(len(doc_ids))})")
-            params.extend(doc_ids)
-        params.append(limit)
-        snippet = "snippet(passages, 0, '[', ']', '…', 24)" if snippets else "''"
-        # Rank inside the full-text index first, then join only the top rows: every column
-        # computed before the sort is computed for every match, which grows with the corpus.
-        sql = (
-            f"WITH top AS (SELECT passages.rowid AS id, bm25(passages) AS score, {snippet} AS snip"
-            f" FROM passages{joins} WHERE {' AND '.join(where)} ORDER BY score LIMIT ?)"
-            " SELECT s.doc_id, s.idx, s.start_pos, s.end_pos, s.text, d.title, d.date,"
-            " (SELECT max(idx) + 1 FROM sentences x WHERE x.doc_id = s.doc_id),"
-            " top.score, top.snip"
-            " FROM top JOIN sentences s ON s.id = top.id JOIN documents d ON d.doc_id = s.doc_id"
-            " ORDER BY top.score"
-        )
-        try:
-            rows = self.db.connection().execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
-            log.warning("search %r failed: %s", match, exc)
-            return []
-        return [
-            Passage(Sentence(r[0], r[1], r[2], r[3], r[4]), r[5], int(r[7]), r[6], -r[8], r[9])
-            for r in rows
-        ]
-
-    def matching_docs(self, match: str) -> int:
-        """How many documents have a sentence matching an FTS5 query."""
-        try:
-            row = (
-                self.db.connection()
-                .execute(
-                    "SELECT count(DISTINCT s.doc_id) FROM passages JOIN sentences s"
-                    " ON s.id = passages.rowid WHERE passages MATCH ?",
-                    (match,),
-                )
-                .fetchone()
-            )
-        except sqlite3.OperationalError:
-            return 0
-        return int(row[0])
 
     def sentences(self, doc_id: str) -> list[Sentence]:
         """A document's sentences in order."""
@@ -347,7 +265,7 @@ class DocumentStore:
             return []
         rows = self.db.connection().execute(
             "SELECT name, kind, doc_id, start_pos, end_pos FROM mentions"
-            f" WHERE doc_id IN ({_placeholders(len(doc_ids))}) ORDER BY doc_id, start_pos",
+            f" WHERE doc_id IN ({placeholders(len(doc_ids))}) ORDER BY doc_id, start_pos",
             list(doc_ids),
         )
         grouped: dict[tuple[str, str], list[Mention]] = {}
@@ -362,7 +280,7 @@ class DocumentStore:
             return []
         rows = self.db.connection().execute(
             "SELECT kind, text, value, doc_id, start_pos, end_pos FROM facts"
-            f" WHERE doc_id IN ({_placeholders(len(doc_ids))}) ORDER BY doc_id, start_pos",
+            f" WHERE doc_id IN ({placeholders(len(doc_ids))}) ORDER BY doc_id, start_pos",
             list(doc_ids),
         )
         return [Fact(*r) for r in rows]
@@ -377,7 +295,7 @@ class DocumentStore:
         if doc_ids is not None:
             if not doc_ids:
                 return []
-            sql += f" WHERE doc_id IN ({_placeholders(len(doc_ids))})"
+            sql += f" WHERE doc_id IN ({placeholders(len(doc_ids))})"
             params = list(doc_ids)
         rows = self.db.connection().execute(sql + " ORDER BY doc_id, start_pos", params)
         return [Quote(*r) for r in rows]

@@ -32,16 +32,13 @@ def _oneline(text: str) -> str:
 
 
 def _attribution(speaker: str | None, cue: str | None) -> str:
-    """Who said it, with the cue as a reader would cite it ("Xi, emphasized", "according to X")."""
+    """Who said it, as a citation names a source: "Xi Jinping", "according to the statement"."""
+    # The cue is stored as written ("According to" opening its sentence, "said", ":"); only
+    # "according to" changes how the source reads ("X, said" or "X, told" would not).
     who = speaker or "unattributed"
-    # The cue is stored as written ("According to" opening its sentence, ":" after a source);
-    # after a name in a citation it reads in lower case, and punctuation alone says nothing.
-    if not cue or not any(c.isalpha() for c in cue):
-        return who
-    cue = _oneline(cue).lower()
-    if cue == "according to" and speaker:
-        return f"according to {who}"  # not "X, according to"
-    return f"{who}, {cue}"
+    if speaker and cue and _oneline(cue).lower() == "according to":
+        return f"according to {who}"
+    return who
 
 
 class Renderer:

@@ -192,3 +192,10 @@ def test_small_spelled_out_counts_are_not_listed_as_figures() -> None:
         f.text for f in extract_facts(text, "d", reference_date="2025-05-08") if worth_listing(f)
     ]
     assert listed == ["20 bilateral documents", "Thursday"]
+
+
+def test_a_counted_noun_is_a_whole_lower_case_word() -> None:
+    """ "6 million iPods" does not count "i"; "25 million portable players" keeps its noun."""
+    text = "Apple sold 6 million iPods and 25 million portable players."
+    got = [f.text for f in extract_facts(text, "d")]
+    assert got == ["6 million", "25 million portable players"]

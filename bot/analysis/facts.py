@@ -107,7 +107,10 @@ _MULTIPLIERS = {
     "tn": Decimal(10**12),
 }
 # Up to three lower-case words after a number: the counted noun and its modifiers.
-_NOUN_WORDS = re.compile(r"(?:-[a-z]+(?:-[a-z]+)*)?(?: (?:[a-z][a-z’'-]*[a-z]|[a-z])){0,3}")
+# Lower-case words only, each whole: "six million iPods" counts no noun, not "i".
+_NOUN_WORDS = re.compile(
+    r"(?:-[a-z]+(?:-[a-z]+)*)?(?: (?:[a-z][a-z’'-]*[a-z]|[a-z])(?![\w’'-])){0,3}"
+)
 _NOT_NOUNS = _words(
     """a an the and or but of in on at to for from by with as per than that which who whom is
         are was were be been being has have had will would could should may might can do does did
@@ -307,10 +310,12 @@ def extract_facts(text: str, doc_id: str = "", reference_date: str | None = None
             continue
         end = f.end()
         if not (f.group("cur") or f.group("pct")):
+            # A bare number needs its noun to be a figure ("3 x-rays"), not a page or a list
+            # item; "6 million" is one with or without it ("6 million iPods").
             noun = _noun_end(text, end)
-            if noun is None:
+            if noun is None and not f.group("mult"):
                 continue
-            end = noun
+            end = noun or end
         value = _number_value(f)
         if value is not None:
             facts.append(Fact("figure", text[pos:end], value, doc_id, pos, end))

@@ -23,6 +23,7 @@ from bot.models import (
     DocumentInfo,
     Entity,
     IngestReport,
+    Quote,
     QuoteHit,
     QuoteList,
     SearchHit,
@@ -49,6 +50,7 @@ _WORD = re.compile(r"\w+")
 # and rarely changes the picks.
 _PASSAGES = 120
 _ACTOR_PASSAGES = 40  # who is involved: entities of the documents behind the best passages
+_KEY_QUOTE_WORDS = 5  # a brief's key quotes are statements of this many words, where there are any
 
 
 def utc_now() -> dt.datetime:
@@ -224,7 +226,7 @@ class Briefing:
         tldr_n = 2 if len(picked) >= 6 and len(picked[0].text) < 140 else 1
         tldr, points = picked[:tldr_n], picked[tldr_n : tldr_n + 5]
         chosen = tldr + points
-        quotes = [h.quote for h in self._quotes(topic, found, 2)]
+        quotes = _key(self._quotes(topic, found, 50), 2)
         cited_docs = [s.doc_id for s in chosen] + [q.doc_id for q in quotes]
         sources = self._sources(cited_docs)
         docs = list(dict.fromkeys(p.sentence.doc_id for p in found[:_ACTOR_PASSAGES]))
@@ -339,7 +341,7 @@ class Briefing:
             actors=tuple(self._actors(docs[:_ACTOR_PASSAGES], found)[:10]),
             timeline=tuple(timeline[:10]),
             figures=tuple(figures[:10]),
-            quotes=tuple(h.quote for h in self._quotes(topic, found, 3)),
+            quotes=tuple(_key(self._quotes(topic, found, 50), 3)),
             source_count=len(docs),
             first_seen=first,
             last_seen=last,
@@ -404,3 +406,11 @@ class Briefing:
             topic = self.topic_book.get(ref.slug)
             overrides = topic.templates if topic else ()
         return self.renderer.render(result, fmt, overrides)
+
+
+def _key(hits: Sequence[QuoteHit], n: int) -> list[Quote]:
+    """The n quotes a brief or card shows: whole statements before a word or two."""
+    # "“criminal”" is a fine search result but a thin key quote; keep rank order otherwise.
+    full = [h for h in hits if len(h.quote.text.split()) >= _KEY_QUOTE_WORDS]
+    rest = [h for h in hits if len(h.quote.text.split()) < _KEY_QUOTE_WORDS]
+    return [h.quote for h in (full + rest)[:n]]

@@ -319,3 +319,16 @@ def test_an_invisible_mark_before_a_misplaced_closing_mark_opens() -> None:
 def test_a_height_is_not_a_quotation_mark() -> None:
     text = "“He is only 5’2”. You know what they say about short mayors? They try harder.”"
     assert [q.text[:6] for q in extract_quotes(text)] == ["He is "]
+
+
+def test_a_parenthesis_is_not_part_of_the_speakers_name() -> None:
+    """A party tag after the name and a dateline before it are left out of the mention."""
+    text = (
+        "“Deals should not be a requirement,” Chairman Jason Chaffetz (R-Utah) said.\n"
+        "LONDON (Reuters) - Donald Trump said the vote was “a great thing.”"
+    )
+    got = [(q.speaker, text[q.speaker_start : q.speaker_end]) for q in extract_quotes(text)]
+    assert got == [
+        ("Jason Chaffetz", "Chairman Jason Chaffetz"),
+        ("Donald Trump", "Donald Trump"),
+    ]

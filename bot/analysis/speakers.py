@@ -319,6 +319,14 @@ def _phrase_ending(text: str, toks: list[Token], i: int) -> Mention | None:
 
 def span_mention(text: str, span: list[Token]) -> Mention:
     """A mention over these tokens, cut from the left to at most eight words."""
+    # A parenthesis is not part of the name: a party and state tag after it ("Jason Chaffetz
+    # (R-Utah)") is left out, and a dateline before it ("LONDON (Reuters) - Donald Trump").
+    k = next((k for k in range(1, len(span)) if text[span[k].start - 1] == "("), 0)
+    if k:
+        after = next(
+            (m for m in range(k + 1, len(span)) if ")" in text[span[m - 1].end : span[m].start]), 0
+        )
+        span = span[after:] if after else span[:k]
     start, end = span[0].start, span[-1].end
     k = 0
     while len(text[start:end].split()) > 8 and k + 1 < len(span):

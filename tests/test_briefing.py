@@ -140,6 +140,16 @@ def test_a_point_that_points_back_comes_with_its_antecedent(app: Briefing) -> No
     assert doc is not None and doc.text[point.start : point.end] == point.text
 
 
+def test_key_quotes_are_whole_statements_where_there_are_any(app: Briefing) -> None:
+    """ "“overwhelming military supremacy”" ranks first in its passage; a statement is shown."""
+    quotes = app.brief("nuclear-risk").quotes
+    assert quotes and all(len(q.text.split()) >= 5 for q in quotes)
+    # With no longer quote on the topic, a short one is still the key quote.
+    assert [q.text for q in app.brief("china-russia-partnership").quotes] == [
+        "special responsibility"
+    ]
+
+
 def test_empty_sections_have_no_heading(app: Briefing) -> None:
     brief = app.brief("Starlink")  # one passage: a TL;DR and no key points
     assert brief.tldr and not brief.points

@@ -56,12 +56,6 @@ def text_query(text: str) -> str:
     return " AND ".join(f'"{w}"' for w in _WORD.findall(text))
 
 
-def topic_query(topic: Topic) -> str:
-    """The full-text query that finds a topic's passages (its Chinese and Japanese terms aside)."""
-    fts, _, _ = _plan(topic)
-    return fts
-
-
 def _plan(topic: Topic) -> tuple[str, list[str], bool]:
     """How to find a topic: an FTS5 query, terms to find as written, and whether every such term
     must be in a sentence (free text) or any of them (a defined topic's phrases)."""

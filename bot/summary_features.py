@@ -22,7 +22,7 @@ FEATURES = (
 )
 MIN_WORDS = 6  # below this a sentence is a fragment, not a statement
 CLOSERS = "\"'”’)»] 」』）"
-FINAL = frozenset(".!?…。！？")
+FINAL = frozenset(".!?…。！？।॥۔؟")
 _LAST = slice(-1, None)
 LOG_LENGTH = [math.log(max(i, 2)) for i in range(400)]  # log of a sentence's length, capped
 

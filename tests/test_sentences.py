@@ -130,3 +130,13 @@ def test_chinese_and_japanese_end_sentences_at_full_width_marks() -> None:
         "費用は増える見込みだ。",
         "The end.",
     ]
+
+
+def test_hindi_urdu_and_arabic_sentence_marks_end_sentences() -> None:
+    """The danda, the Urdu full stop and the Arabic question mark end a sentence."""
+    assert _split("सरकार ने योजना की घोषणा की। लागत बढ़ेगी।") == [
+        "सरकार ने योजना की घोषणा की।",
+        "लागत बढ़ेगी।",
+    ]
+    urdu = "یہ منصوبہ ہے۔ کیا یہ مہنگا ہے؟ ہاں."
+    assert _split(urdu) == ["یہ منصوبہ ہے۔", "کیا یہ مہنگا ہے؟", "ہاں."]

@@ -57,8 +57,9 @@ _BANGS = tuple(
 )
 # Chinese and Japanese end a sentence with a full-width mark and no space after it; closing
 # brackets and quotation marks after the mark stay with the sentence ("…难」。", "…だ。」").
-_FULL_STOPS = "。！？"
-_FULL_STOP = re.compile(r"[。！？]+[」』”’）)\]]*(\s*)")
+# Hindi ends one with a danda ("।"), Urdu with "۔", Arabic script asks with "؟".
+_FULL_STOPS = "。！？।॥۔؟"
+_FULL_STOP = re.compile(r"[。！？।॥۔؟]+[」』”’）)\]]*(\s*)")
 _LINE = re.compile(r"\n\s*")
 _WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z.\-]*$")
 _NEXT_WORD = re.compile(r"""["'“‘«(\[]*([\w’'-]*)""")

@@ -11,7 +11,7 @@ from bot.analysis.sentences import split_sentences
 from bot.models import Entity, Fact, Quote, Sentence
 
 # Bump when any extractor changes what it finds; `briefbot reindex` re-runs stale documents.
-ANALYSIS_VERSION = 8
+ANALYSIS_VERSION = 9
 
 
 @dataclass(frozen=True)

@@ -256,12 +256,10 @@ class Briefing:
         if any(c.doc_id == s.doc_id and c.index == s.index - 1 for c in chosen):
             return search.cite(s)
         before = self.store.sentence_at(s.doc_id, s.start - 1)
-        doc = self.store.document(s.doc_id)
-        if before is None or doc is None or before.index != s.index - 1:
-            return search.cite(s)
-        if needs_context(before.text) or is_fragment(before.text):
+        if before is None or needs_context(before.text) or is_fragment(before.text):
             return search.cite(s)  # it would need its own antecedent, or says nothing itself
-        return Cited(doc.text[before.start : s.end], s.doc_id, before.start, s.end)
+        text = self.store.text_slice(s.doc_id, before.start, s.end)
+        return search.cite(s) if text is None else Cited(text, s.doc_id, before.start, s.end)
 
     def digest(
         self, topics: Sequence[str], since: dt.datetime, until: dt.datetime, title: str = ""
@@ -410,7 +408,7 @@ class Briefing:
 
 def _key(hits: Sequence[QuoteHit], n: int) -> list[Quote]:
     """The n quotes a brief or card shows: whole statements before a word or two."""
-    # "“criminal”" is a fine search result but a thin key quote; keep rank order otherwise.
-    full = [h for h in hits if len(h.quote.text.split()) >= _KEY_QUOTE_WORDS]
-    rest = [h for h in hits if len(h.quote.text.split()) < _KEY_QUOTE_WORDS]
-    return [h.quote for h in (full + rest)[:n]]
+    # "“criminal”" is a fine search result but a thin key quote; the sort is stable, so rank
+    # order holds within each group.
+    ranked = sorted(hits, key=lambda h: len(h.quote.text.split()) < _KEY_QUOTE_WORDS)
+    return [h.quote for h in ranked[:n]]

@@ -8,12 +8,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from bot.analysis.facts import worth_listing
+from bot.analysis.sentences import CJK_CHARS
 from bot.models import Cited, Entity, Fact, Quote, SearchHit, Sentence, TimelineEvent, Topic
 from bot.store import DocumentStore, Passage
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Chinese and Japanese characters: the full-text index cannot find a word inside a run of them.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK = re.compile(f"[{CJK_CHARS}]")
 
 
 # Function words have doclists as long as the corpus: a phrase that contains one makes FTS5 read

@@ -10,6 +10,8 @@ from itertools import accumulate, chain, repeat
 from operator import add, and_, eq, ge, gt, not_, sub, truediv
 from typing import NamedTuple
 
+from bot.analysis.sentences import CJK_CHARS, FULL_STOPS
+
 # The features, in the order of the weight vector in bot/data/summariser.json.
 FEATURES = (
     "first",  # the document's first real sentence: the news lead
@@ -22,7 +24,7 @@ FEATURES = (
 )
 MIN_WORDS = 6  # below this a sentence is a fragment, not a statement
 CLOSERS = "\"'”’)»] 」』）"
-FINAL = frozenset(".!?…。！？।॥۔؟")
+FINAL = frozenset(".!?…" + FULL_STOPS)
 _LAST = slice(-1, None)
 LOG_LENGTH = [math.log(max(i, 2)) for i in range(400)]  # log of a sentence's length, capped
 
@@ -41,7 +43,7 @@ WORDS = bytes(c + 32 if c in _CAPITALS else 32 if c in _PUNCTUATION else c for c
 # characters counts as its overlapping pairs ("导弹防御" -> "导弹", "弹防", "防御"), the usual
 # dictionary-free stand-in for words (a lone character stays a word of its own).
 _UNICODE_WORD = re.compile(r"[^\W_]+")
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
 _FOREIGN_SHARE = 0.1
 # NLTK's English stop words. News words such as "said", "mr" and "year" are not stop words:
 # a sentence that shares them is more central (on the BBC tuning folds a sentence-pair ranking

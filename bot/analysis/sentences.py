@@ -58,8 +58,10 @@ _BANGS = tuple(
 # Chinese and Japanese end a sentence with a full-width mark and no space after it; closing
 # brackets and quotation marks after the mark stay with the sentence ("…难」。", "…だ。」").
 # Hindi ends one with a danda ("।"), Urdu with "۔", Arabic script asks with "؟".
-_FULL_STOPS = "。！？।॥۔؟"
-_FULL_STOP = re.compile(r"[。！？।॥۔؟]+[」』”’）)\]]*(\s*)")
+FULL_STOPS = "。！？।॥۔؟"
+_FULL_STOP = re.compile(f"[{FULL_STOPS}]+" + r"[」』”’）)\]]*(\s*)")
+# Chinese and Japanese characters (kana, CJK ideographs): words are not separated by spaces.
+CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _LINE = re.compile(r"\n\s*")
 _WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z.\-]*$")
 _NEXT_WORD = re.compile(r"""["'“‘«(\[]*([\w’'-]*)""")
@@ -124,7 +126,7 @@ def split_spans(text: str) -> list[tuple[int, int]]:
     for mark, pattern in _BANGS:
         if mark in text:
             breaks += [m.span(1) for m in pattern.finditer(text)]
-    if any(mark in text for mark in _FULL_STOPS):
+    if any(mark in text for mark in FULL_STOPS):
         breaks += [m.span(1) for m in _FULL_STOP.finditer(text)]
     if "\n" in text:
         breaks += [m.span() for m in _LINE.finditer(text)]

@@ -172,6 +172,18 @@ class DocumentStore(PassageSearch):
         )
         return None if row is None else Document(*row)
 
+    def text_slice(self, doc_id: str, start: int, end: int) -> str | None:
+        """`text[start:end]` of a stored document, read without loading the rest of it."""
+        row = (
+            self.db.connection()
+            .execute(
+                "SELECT substr(text, ?, ?) FROM documents WHERE doc_id = ?",
+                (start + 1, end - start, doc_id),
+            )
+            .fetchone()
+        )
+        return None if row is None else str(row[0])
+
     def stale(self, analysis_version: int) -> list[str]:
         """Ids of documents analysed by another version of the analysis."""
         rows = self.db.connection().execute(

@@ -30,9 +30,13 @@ def placeholders(n: int) -> str:
     return ",".join("?" * n)
 
 
-def _like(term: str) -> str:
-    """A LIKE pattern matching `term` anywhere, its own % and _ taken literally."""
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _hits(terms: Sequence[str], column: str) -> tuple[str, list[str]]:
+    """SQL counting how many of `terms` `column` contains as written, and its parameters."""
+    # LIKE patterns matching each term anywhere, its own % and _ taken literally.
+    likes = [
+        "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for t in terms
+    ]
+    return " + ".join(f"({column} LIKE ? ESCAPE '\\')" for _ in likes), likes
 
 
 class PassageSearch:
@@ -119,8 +123,7 @@ class PassageSearch:
         """The documents with a sentence containing any (or every) term as written."""
         if not terms:
             return set()
-        likes = [_like(t) for t in terms]
-        hit = " + ".join("(text LIKE ? ESCAPE '\\')" for _ in likes)
+        hit, likes = _hits(terms, "text")
         rows = self.db.connection().execute(
             f"SELECT DISTINCT doc_id FROM sentences WHERE ({hit}) >= ?",
             [*likes, len(likes) if every else 1],
@@ -142,8 +145,7 @@ class PassageSearch:
         # word, so a term inside a run is not in the index at all.
         if not terms or (doc_ids is not None and not doc_ids):
             return []
-        likes = [_like(t) for t in terms]
-        hit = " + ".join("(s.text LIKE ? ESCAPE '\\')" for _ in likes)
+        hit, likes = _hits(terms, "s.text")
         where = [f"({hit}) {'=' if every else '>='} ?"]
         params: list[object] = [*likes, *likes, len(likes) if every else 1]
         if since is not None:
